@@ -1,0 +1,188 @@
+"""Syntax-tree nodes of the expression language.
+
+The parser (:mod:`kb.grammar`) builds these nodes with ``shape=None``; the shape checker
+(:mod:`kb.shapes`) returns a copy of the tree in which every node carries its shape. Every
+later stage (numerics, LaTeX, layouts, queries) reads the typed tree only.
+
+``pos`` is the character offset of the node in the source string, for error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.shapes import Shape
+
+
+@dataclass(frozen=True)
+class Node:
+    pos: int = field(default=0, compare=False, kw_only=True)
+    shape: Shape | None = field(default=None, compare=False, kw_only=True)
+
+    def children(self) -> tuple[Node, ...]:
+        return tuple(
+            getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("pos", "shape") and isinstance(getattr(self, f.name), Node)
+        ) + tuple(
+            child
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), tuple)
+            for child in getattr(self, f.name)
+            if isinstance(child, Node)
+        )
+
+    def walk(self) -> Iterator[Node]:
+        """Every node of the tree, parents before children."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+    def with_shape(self, shape: Shape) -> Node:
+        return replace(self, shape=shape)
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Sym(Node):
+    """A declared variable (or, in dimension arguments, a dimension name)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DimSize(Node):
+    """A dimension name used as a number, as in ``x^T x / n``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Differential(Node):
+    """``dX``: the differential of the variable ``X``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DerivativeOf(Node):
+    """``diff(u, x)``: the derivative of the placeholder function ``u`` by ``x``.
+
+    ``layout`` is the layout the derivative is taken in; it is that of the record, and flips
+    when a tree is transposed into the other layout.
+    """
+
+    func: str
+    wrt: str
+    layout: str = "denominator"
+
+
+@dataclass(frozen=True)
+class ConstMatrix(Node):
+    """``I(n)``, ``zeros(n, m)``, ``ones(n, m)``."""
+
+    kind: str
+    rows: str
+    cols: str
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Inverse(Node):
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Power(Node):
+    """Matrix power ``X^k`` (for a 1×1 operand, the scalar power); k may be negative."""
+
+    arg: Node
+    exponent: int
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Add(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Sub(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class MatMul(Binary):
+    """Juxtaposition ``A B`` or ``2 * A``: the matrix product, or scaling when a side is 1×1."""
+
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class Div(Binary):
+    """``A / c`` with a 1×1 divisor."""
+
+
+@dataclass(frozen=True)
+class Hadamard(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class HadamardDiv(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Kron(Binary):
+    pass
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A function of the fixed set in :mod:`kb.functions`.
+
+    ``elementwise`` is True for the broadcast spelling ``exp.(X)``.
+    """
+
+    func: str
+    args: tuple[Node, ...]
+    elementwise: bool = False
+
+
+def free_symbols(node: Node) -> set[str]:
+    """Names of the variables a tree mentions (differentials not included)."""
+    names: set[str] = set()
+    for n in node.walk():
+        if isinstance(n, Sym):
+            names.add(n.name)
+        elif isinstance(n, DerivativeOf):
+            names.update((n.func, n.wrt))
+    return names
+
+
+def differentials(node: Node) -> set[str]:
+    """Names of the variables whose differential (``dX``) a tree mentions."""
+    return {n.name for n in node.walk() if isinstance(n, Differential)}

@@ -1,0 +1,252 @@
+"""The expression grammar: text to an untyped syntax tree.
+
+The grammar is our own (Lark, LALR), so an expression string from a record or a user never
+reaches ``eval``, ``exec`` or SymPy's parser. Only declared symbols and the fixed functions
+of :mod:`kb.functions` are accepted; the shape checker enforces the former.
+
+Precedence, loosest first: ``+ -``; ``∘ ./ ⊗`` (and ``.*``); products (juxtaposition,
+``*``, ``/``), left to right; unary ``-``; postfix ``^``. The syntax page
+(``site/syntax.md``) documents every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from kb import ast
+from kb.functions import DIMENSION_FUNCTIONS, FUNCTIONS
+
+_FUNCTION_NAMES = sorted(set(FUNCTIONS) | set(DIMENSION_FUNCTIONS) | {"diff"}, key=len)
+
+GRAMMAR = r"""
+?start: expr
+
+?expr: term
+     | expr "+" term           -> add
+     | expr "-" term           -> sub
+
+?term: hprod
+     | "-" term                -> neg
+
+?hprod: prod
+      | hprod HADAMARD prod    -> hadamard
+      | hprod "./" prod        -> hadamard_div
+      | hprod KRON prod        -> kron
+
+?prod: factor
+     | prod factor             -> matmul
+     | prod "*" factor         -> mul
+     | prod "/" factor         -> div
+
+?factor: atom
+       | factor POW            -> power
+
+?atom: NUMBER                  -> number
+     | NAME                    -> symbol
+     | FNAME "(" args ")"      -> call
+     | FNAME "." "(" args ")"  -> broadcast
+     | "(" expr ")"
+
+args: expr ("," expr)*
+
+FNAME.2: /(@FNAMES@)(?![A-Za-z0-9_])/
+HADAMARD: "∘" | ".*"
+KRON: "⊗"
+POW: /\^\s*(\{[^{}]*\}|-\s*[0-9A-Za-z]|[0-9A-Za-z])/
+NUMBER: /[0-9]+(\.[0-9]+)?/
+NAME: /[A-Za-z][A-Za-z0-9_]*/
+
+%import common.WS
+%ignore WS
+""".replace("@FNAMES@", "|".join(reversed(_FUNCTION_NAMES)))
+
+
+class ExpressionError(ValueError):
+    """A string that is not a valid expression; ``pos`` is the offending character offset."""
+
+    def __init__(self, message: str, pos: int = 0, text: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.text = text
+
+    def caret(self) -> str:
+        """The expression with a caret under the offending character."""
+        return f"{self.text}\n{' ' * self.pos}^"
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    # LALR keeps parsing linear; the contextual lexer turns names that are function names
+    # into FNAME tokens, so ``tr`` can never be a variable.
+    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _pos(meta_or_token: object) -> int:
+    return getattr(meta_or_token, "start_pos", 0) or 0
+
+
+_EXPONENT = re.compile(r"\^\s*(?:\{\s*(?P<braced>[^{}]*?)\s*\}|(?P<bare>-?\s*[0-9A-Za-z]))")
+
+
+def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
+    match = _EXPONENT.fullmatch(str(token))
+    raw = (match.group("braced") if match and match.group("braced") is not None
+           else match.group("bare") if match else "")
+    value = re.sub(r"\s+", "", raw or "")
+    pos = token.start_pos or 0
+    if value == "T":
+        return ast.Transpose(arg, pos=pos)
+    if value == "-T":
+        return ast.Inverse(ast.Transpose(arg, pos=pos), pos=pos)
+    if value == "-1":
+        return ast.Inverse(arg, pos=pos)
+    if re.fullmatch(r"-?[0-9]+", value):
+        k = int(value)
+        if k == 0:
+            raise ExpressionError("the exponent 0 is not allowed: write I(n)", pos, text)
+        if k < 0:
+            return ast.Inverse(ast.Power(arg, -k, pos=pos), pos=pos)
+        return ast.Power(arg, k, pos=pos)
+    raise ExpressionError(
+        f"unsupported exponent '{value}': use ^T, ^{{-1}}, ^{{-T}} or an integer power ^k",
+        pos,
+        text,
+    )
+
+
+@v_args(meta=True, inline=True)
+class _ToAst(Transformer):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def number(self, meta, token):
+        return ast.Num(float(token), str(token), pos=_pos(token))
+
+    def symbol(self, meta, token):
+        return ast.Sym(str(token), pos=_pos(token))
+
+    def add(self, meta, a, b):
+        return ast.Add(a, b, pos=_pos(meta))
+
+    def sub(self, meta, a, b):
+        return ast.Sub(a, b, pos=_pos(meta))
+
+    def neg(self, meta, a):
+        return ast.Neg(a, pos=_pos(meta))
+
+    def hadamard(self, meta, a, _op, b):
+        return ast.Hadamard(a, b, pos=_pos(meta))
+
+    def hadamard_div(self, meta, a, b):
+        return ast.HadamardDiv(a, b, pos=_pos(meta))
+
+    def kron(self, meta, a, _op, b):
+        return ast.Kron(a, b, pos=_pos(meta))
+
+    def matmul(self, meta, a, b):
+        return ast.MatMul(a, b, pos=_pos(meta))
+
+    def mul(self, meta, a, b):
+        return ast.MatMul(a, b, explicit=True, pos=_pos(meta))
+
+    def div(self, meta, a, b):
+        return ast.Div(a, b, pos=_pos(meta))
+
+    def power(self, meta, a, token):
+        return _exponent(a, token, self.text)
+
+    def args(self, meta, *items):
+        return tuple(items)
+
+    def call(self, meta, name, args):
+        return _call(str(name), args, False, _pos(name), self.text)
+
+    def broadcast(self, meta, name, args):
+        return _call(str(name), args, True, _pos(name), self.text)
+
+
+def _dimension(arg: ast.Node, func: str, text: str) -> str:
+    if isinstance(arg, ast.Sym):
+        return arg.name
+    if isinstance(arg, ast.Num) and arg.text.isdigit() and int(arg.text) > 0:
+        return arg.text
+    raise ExpressionError(
+        f"{func}() takes dimensions (a dimension name such as n, or a positive integer)",
+        arg.pos,
+        text,
+    )
+
+
+def _call(name: str, args: tuple[ast.Node, ...], elementwise: bool, pos: int, text: str):
+    if name in DIMENSION_FUNCTIONS:
+        arity = DIMENSION_FUNCTIONS[name]
+        if elementwise or len(args) != arity:
+            raise ExpressionError(f"{name}() takes {arity} dimension argument(s)", pos, text)
+        dims = [_dimension(a, name, text) for a in args]
+        rows, cols = (dims[0], dims[0]) if arity == 1 else (dims[0], dims[1])
+        return ast.ConstMatrix(name, rows, cols, pos=pos)
+    if name == "diff":
+        if elementwise or len(args) != 2 or not all(isinstance(a, ast.Sym) for a in args):
+            raise ExpressionError(
+                "diff(u, x) takes a placeholder function and the variable it depends on", pos, text
+            )
+        return ast.DerivativeOf(args[0].name, args[1].name, pos=pos)
+    if name == "kron" and len(args) == 2 and not elementwise:
+        return ast.Kron(args[0], args[1], pos=pos)
+    spec = FUNCTIONS[name]
+    if elementwise and not spec.scalar:
+        raise ExpressionError(
+            f"{name}.( ) is not an element-wise function; write {name}(...)", pos, text
+        )
+    if len(args) != spec.arity:
+        raise ExpressionError(
+            f"{name}() takes {spec.arity} argument(s), got {len(args)}", pos, text
+        )
+    return ast.Call(name, tuple(args), elementwise, pos=pos)
+
+
+def _describe(exc: UnexpectedInput, text: str) -> tuple[str, int]:
+    pos = getattr(exc, "pos_in_stream", None)
+    if isinstance(exc, UnexpectedEOF) or pos is None or pos >= len(text):
+        return "unexpected end of expression", len(text)
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {text[pos]!r}", pos
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            return "unexpected end of expression", len(text)
+        if token.type == "FNAME":
+            return f"'{token}' is a function name: call it as {token}(...)", pos
+        before = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", text[:pos])
+        if before and before.group(1) in _FUNCTION_NAMES:
+            name = before.group(1)
+            return f"'{name}' is a function: write {name}(...) with parentheses", pos
+        return f"unexpected '{token}'", pos
+    return "invalid expression", pos
+
+
+def parse(text: str) -> ast.Node:
+    """Parse an expression string into an untyped syntax tree.
+
+    Raises :class:`ExpressionError` with the offset of the first problem.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("empty expression", 0, str(text))
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        message, pos = _describe(exc, text)
+        raise ExpressionError(message, pos, text) from None
+    try:
+        return _ToAst(text).transform(tree)
+    except Exception as exc:  # Lark wraps errors raised inside the transformer
+        inner = getattr(exc, "orig_exc", exc)
+        if isinstance(inner, ExpressionError):
+            raise inner from None
+        raise

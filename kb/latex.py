@@ -1,0 +1,118 @@
+"""LaTeX rendering of typed syntax trees.
+
+Rendering is derived from the tree, never stored: parentheses appear exactly where precedence
+needs them, element-wise functions carry a ∘ subscript so they cannot be mistaken for matrix
+functions, and a derivative ``diff(u, x)`` renders as a fraction.
+"""
+
+from __future__ import annotations
+
+from kb import ast
+from kb.functions import FUNCTIONS, GREEK
+
+# Precedence levels, loosest first.
+SUM, HADAMARD, PRODUCT, UNARY, POSTFIX, ATOM = range(1, 7)
+
+
+def latex_name(name: str) -> str:
+    """A variable name in LaTeX: Greek names become letters, ``x_i`` a subscript."""
+    base, _, sub = name.partition("_")
+    if base in GREEK:
+        head = f"\\{base}"
+    elif len(base) > 1:
+        head = f"\\mathit{{{base}}}"
+    else:
+        head = base
+    return f"{head}_{{{sub}}}" if sub else head
+
+
+def latex(node: ast.Node) -> str:
+    """The LaTeX of a (typed or untyped) tree."""
+    return _render(node)[0]
+
+
+def _wrap(node: ast.Node, level: int, strict: bool = False) -> str:
+    text, prec = _render(node)
+    if prec < level or (strict and prec == level):
+        return rf"\left({text}\right)"
+    return text
+
+
+def _postfix(node: ast.Node, suffix: str) -> tuple[str, int]:
+    base = _wrap(node, ATOM)
+    return f"{base}^{{{suffix}}}", POSTFIX
+
+
+def _render(node: ast.Node) -> tuple[str, int]:
+    match node:
+        case ast.Num(value=value, text=text):
+            return (str(int(value)) if value == int(value) else text), ATOM
+        case ast.Sym(name=name) | ast.DimSize(name=name):
+            return latex_name(name), ATOM
+        case ast.Differential(name=name):
+            return rf"\mathrm{{d}}{latex_name(name)}", PRODUCT
+        case ast.DerivativeOf(func=func, wrt=wrt):
+            return rf"\frac{{\partial {latex_name(func)}}}{{\partial {latex_name(wrt)}}}", PRODUCT
+        case ast.ConstMatrix(kind="I"):
+            return "I", ATOM
+        case ast.ConstMatrix(kind="zeros"):
+            return "0", ATOM
+        case ast.ConstMatrix(kind="ones", cols=cols):
+            return (r"\mathbf{1}" if cols == "1" else r"\mathbf{1}\mathbf{1}^{\top}"), ATOM
+        case ast.Neg(arg=arg):
+            return "-" + _wrap(arg, PRODUCT), UNARY
+        case ast.Transpose(arg=arg):
+            return _postfix(arg, r"\top")
+        case ast.Inverse(arg=ast.Transpose(arg=arg)):
+            return _postfix(arg, r"-\top")
+        case ast.Inverse(arg=ast.Power(arg=arg, exponent=k)):
+            return _postfix(arg, f"-{k}")
+        case ast.Inverse(arg=arg):
+            return _postfix(arg, "-1")
+        case ast.Power(arg=arg, exponent=k):
+            return _postfix(arg, str(k))
+        case ast.Add(left=a, right=b):
+            return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
+        case ast.Sub(left=a, right=b):
+            return f"{_wrap(a, SUM)} - {_wrap(b, HADAMARD)}", SUM
+        case ast.MatMul(left=a, right=b):
+            left, right = _wrap(a, PRODUCT), _wrap(b, POSTFIX)
+            if isinstance(b, ast.Neg):
+                right = rf"\left({latex(b)}\right)"
+            sep = r" \cdot " if right[:1].isdigit() else " "
+            return f"{left}{sep}{right}", PRODUCT
+        case ast.Div(left=a, right=b):
+            return rf"\frac{{{latex(a)}}}{{{latex(b)}}}", PRODUCT
+        case ast.Hadamard(left=a, right=b):
+            return rf"{_wrap(a, HADAMARD)} \circ {_wrap(b, HADAMARD, strict=True)}", HADAMARD
+        case ast.HadamardDiv(left=a, right=b):
+            return rf"{_wrap(a, HADAMARD)} \oslash {_wrap(b, HADAMARD, strict=True)}", HADAMARD
+        case ast.Kron(left=a, right=b):
+            return rf"{_wrap(a, HADAMARD)} \otimes {_wrap(b, HADAMARD, strict=True)}", HADAMARD
+        case ast.Call():
+            return _call(node), ATOM
+    raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
+
+
+def _call(node: ast.Call) -> str:
+    func = node.func
+    (arg,) = node.args
+    inner = latex(arg)
+    if node.elementwise:
+        return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)"
+    match func:
+        case "norm":
+            return rf"\left\lVert {inner} \right\rVert"
+        case "norm_F":
+            return rf"\left\lVert {inner} \right\rVert_F"
+        case "abs":
+            return rf"\left\lvert {inner} \right\rvert"
+        case "sqrt" | "sqrtm":
+            return rf"\sqrt{{{inner}}}" if func == "sqrt" else rf"{_wrap(arg, ATOM)}^{{1/2}}"
+        case "exp" | "expm":
+            return rf"e^{{{inner}}}"
+        case "diagm":
+            return rf"\operatorname{{Diag}}\left({inner}\right)"
+        case "log" if isinstance(arg, ast.Call) and arg.func == "det":
+            return rf"\log\det\left({latex(arg.args[0])}\right)"
+    return rf"{FUNCTIONS[func].latex}\left({inner}\right)"

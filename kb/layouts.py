@@ -1,0 +1,131 @@
+"""Layouts: the kind of a derivative, its shape in each layout, and the other layout.
+
+Numerator layout lays a derivative out by the numerator (the Jacobian: ∂y/∂x of y (m×1) by
+x (n×1) is m×n); denominator layout is its transpose (n×m, and the gradient of a scalar has
+the variable's shape). For every kind the two layouts are transposes of each other, so a
+record states one and :func:`other_layout` derives the other by pushing a transpose through
+the tree. A row-vector-valued expression by a column vector is laid out as its transpose
+(seed 001, A.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+
+from kb import ast
+from kb.dims import SCALAR, Dim, Shape
+
+LAYOUTS = ("denominator", "numerator")
+
+
+class Kind(StrEnum):
+    SCALAR_BY_SCALAR = "scalar-by-scalar"
+    SCALAR_BY_VECTOR = "scalar-by-vector"
+    SCALAR_BY_MATRIX = "scalar-by-matrix"
+    VECTOR_BY_SCALAR = "vector-by-scalar"
+    VECTOR_BY_VECTOR = "vector-by-vector"
+    MATRIX_BY_SCALAR = "matrix-by-scalar"
+
+
+def kind_of(value: Shape, wrt: Shape) -> Kind | None:
+    """The kind of ∂value/∂wrt, or None when it has no matrix form (use a differential)."""
+    if value.is_scalar:
+        if wrt.is_scalar:
+            return Kind.SCALAR_BY_SCALAR
+        return Kind.SCALAR_BY_VECTOR if wrt.is_column else Kind.SCALAR_BY_MATRIX
+    if wrt.is_scalar:
+        return Kind.VECTOR_BY_SCALAR if value.is_column else Kind.MATRIX_BY_SCALAR
+    if wrt.is_column and (value.is_column or value.is_row):
+        return Kind.VECTOR_BY_VECTOR
+    return None
+
+
+def other(layout: str) -> str:
+    return "numerator" if layout == "denominator" else "denominator"
+
+
+def derivative_shape(value: Shape, wrt: Shape, layout: str) -> Shape | None:
+    """The shape of ∂value/∂wrt in ``layout``, or None if there is no matrix form."""
+    kind = kind_of(value, wrt)
+    if kind is None:
+        return None
+    if value.is_scalar:
+        numerator = wrt.T
+    elif wrt.is_scalar:
+        numerator = value
+    else:
+        length = value.rows if value.is_column else value.cols
+        numerator = Shape(length, wrt.rows)
+    return numerator if layout == "numerator" else numerator.T
+
+
+def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.Node:
+    """The transpose of a typed tree, pushed down to the leaves where that reads well.
+
+    ``symmetric`` names the variables known to be symmetric, whose transpose is themselves.
+    A ``diff(u, x)`` node flips to the other layout, which is its transpose.
+    """
+    shape = node.shape.T if node.shape is not None else None
+    if node.shape is not None and node.shape.is_scalar:
+        return node
+
+    def t(n: ast.Node) -> ast.Node:
+        return transpose(n, symmetric)
+
+    match node:
+        case ast.Sym(name=name) if name in symmetric:
+            return node
+        case ast.Transpose(arg=arg):
+            return arg
+        case ast.Neg(arg=arg):
+            return replace(node, arg=t(arg), shape=shape)
+        case ast.Inverse(arg=arg) | ast.Power(arg=arg):
+            return replace(node, arg=t(arg), shape=shape)
+        case ast.MatMul(left=left, right=right) if left.shape.is_scalar or right.shape.is_scalar:
+            return replace(node, left=t(left), right=t(right), shape=shape)
+        case ast.MatMul(left=left, right=right):
+            return replace(node, left=t(right), right=t(left), shape=shape)
+        case ast.Add() | ast.Sub() | ast.Hadamard() | ast.HadamardDiv() | ast.Kron():
+            return replace(node, left=t(node.left), right=t(node.right), shape=shape)
+        case ast.Div(left=left):
+            return replace(node, left=t(left), shape=shape)
+        case ast.ConstMatrix(kind=kind, rows=rows, cols=cols):
+            return replace(node, rows=cols, cols=rows, shape=shape) if kind != "I" else node
+        case ast.DerivativeOf(layout=layout):
+            return replace(node, layout=other(layout), shape=shape)
+        case ast.Call(func=func, args=(arg,)) if func in _COMMUTES_WITH_TRANSPOSE or (
+            node.elementwise
+        ):
+            return replace(node, args=(t(arg),), shape=shape)
+        case ast.Call(func="diagm"):
+            return node
+    return ast.Transpose(node, pos=node.pos, shape=shape)
+
+
+# f(X)^T = f(X^T) for analytic matrix functions and the adjugate.
+_COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj"})
+
+
+def other_layout(derivative: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.Node:
+    """The derivative in the other layout: its transpose, simplified."""
+    return transpose(derivative, symmetric)
+
+
+def differential_of(
+    numerator: ast.Node, value: Shape, wrt_name: str, wrt: Shape
+) -> ast.Node:
+    """The differential form dF of a derivative given in numerator layout ``J``.
+
+    Scalar by matrix: dF = tr(J dX) (for a vector, J dx); by a scalar: dF = J dx;
+    vector by vector: dF = J dx.
+    """
+    d = ast.Differential(wrt_name, shape=wrt)
+    if value.is_scalar and not wrt.is_scalar and not wrt.is_column:
+        product = ast.MatMul(numerator, d, shape=Shape(wrt.cols, wrt.cols))
+        return ast.Call("tr", (product,), shape=SCALAR)
+    if wrt.is_scalar:
+        return ast.MatMul(numerator, d, shape=numerator.shape)
+    product = ast.MatMul(numerator, d, shape=Shape(numerator.shape.rows, Dim()))
+    # A row-vector-valued F is laid out as its transpose (A.5): dF = (J dx)^T.
+    return ast.Transpose(product, shape=product.shape.T) if value.is_row else product

@@ -1,0 +1,222 @@
+"""YAML files to validated records and statements, with every problem located.
+
+ruamel.yaml keeps the line and column of every key and value, so a pydantic error, a parse
+error in an expression or a shape error is reported at ``path:line:col``. Loading never stops
+at the first problem: all files are read and every problem is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from kb.diagnostics import Diagnostic
+from kb.schema import RECORD_ADAPTER, RECORD_TYPES, SOURCES_ADAPTER, Record, Source
+from kb.statement import Statement, StatementError, compile_record
+
+SOURCES_FILE = "sources.yaml"
+MODELINE = "# yaml-language-server: $schema="
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data and the position of every key and value."""
+
+    path: Path
+    data: object
+    positions: dict[Loc, tuple[int, int, object]]
+    """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
+
+    def where(self, loc: Loc, offset: int | None = None, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of a location, inside a string value when ``offset``."""
+        loc = tuple(loc)
+        while loc and (loc if not key else (*loc, "key")) not in self.positions:
+            loc, key = loc[:-1], False
+        entry = self.positions.get((*loc, "key") if key else loc)
+        if entry is None:
+            return 1, 1
+        line, col, raw = entry
+        if offset is not None and isinstance(raw, str):
+            if isinstance(raw, LiteralScalarString | FoldedScalarString):
+                return line + 2, col + 3 + offset
+            quoted = isinstance(raw, DoubleQuotedScalarString | SingleQuotedScalarString)
+            return line + 1, col + 1 + offset + int(quoted)
+        return line + 1, col + 1
+
+    def diagnostic(self, loc: Loc, message: str, offset: int | None = None,
+                   key: bool = False) -> Diagnostic:
+        line, col = self.where(loc, offset, key)
+        return Diagnostic(self.path, line, col, message)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _plain(node: object, loc: Loc, positions: dict) -> object:
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            kline, kcol = node.lc.key(key)
+            vline, vcol = node.lc.value(key)
+            positions[(*loc, str(key), "key")] = (kline, kcol, key)
+            positions[(*loc, str(key))] = (vline, vcol, value)
+            out[str(key)] = _plain(value, (*loc, str(key)), positions)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for index, value in enumerate(node):
+            line, col = node.lc.item(index)
+            positions[(*loc, index)] = (line, col, value)
+            out_list.append(_plain(value, (*loc, index), positions))
+        return out_list
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one YAML file; duplicate keys and syntax errors become diagnostics."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Diagnostic(path, 1, 1, f"cannot read the file: {exc}")]
+    try:
+        node = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "duplicate key" in str(problem) or "duplicate key" in str(exc):
+            problem = f"{problem}: each key may appear once"
+        return None, [Diagnostic(path, line, col, f"YAML: {problem}")]
+    except YAMLError as exc:
+        return None, [Diagnostic(path, 1, 1, f"YAML: {exc}")]
+    positions: dict = {(): (0, 0, node)}
+    return Document(path, _plain(node, (), positions), positions), []
+
+
+def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> list[Diagnostic]:
+    out = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        if tagged and loc and loc[0] in RECORD_TYPES:
+            loc = loc[1:]
+        kind = error["type"]
+        message = error["msg"]
+        if kind == "extra_forbidden":
+            message = f"unknown field '{loc[-1]}'"
+            out.append(doc.diagnostic(loc, message, key=True))
+            continue
+        if kind == "missing":
+            message = f"missing field '{loc[-1]}'"
+            out.append(doc.diagnostic(loc[:-1], message))
+            continue
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            message = f"'type' must be one of: {', '.join(RECORD_TYPES)}"
+            out.append(doc.diagnostic(("type",), message))
+            continue
+        message = message.removeprefix("Value error, ")
+        field = ".".join(str(p) for p in loc)
+        out.append(doc.diagnostic(loc, f"{field}: {message}" if field else message))
+    return out
+
+
+def load_sources(path: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
+    doc, problems = read_document(path)
+    if doc is None:
+        return {}, problems
+    try:
+        return SOURCES_ADAPTER.validate_python(doc.data), []
+    except ValidationError as exc:
+        return {}, _pydantic_diagnostics(doc, exc, tagged=False)
+
+
+@dataclass
+class Entry:
+    """A loaded record: where it came from, the record, and its statement."""
+
+    path: Path
+    document: Document
+    record: Record
+    statement: Statement
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    def diagnostic(self, loc: Loc, message: str) -> Diagnostic:
+        return self.document.diagnostic(loc, message)
+
+
+def load_record(path: Path, sources: dict[str, Source] | None = None
+                ) -> tuple[Entry | None, list[Diagnostic]]:
+    """Read, validate and compile one record file."""
+    doc, problems = read_document(path)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [doc.diagnostic((), "a record is a YAML mapping of fields")]
+    try:
+        record = RECORD_ADAPTER.validate_python(doc.data)
+    except ValidationError as exc:
+        return None, _pydantic_diagnostics(doc, exc, tagged=True)
+    if record.id != path.stem:
+        problems.append(doc.diagnostic(("id",), f"id '{record.id}' must equal the file name "
+                                       f"'{path.stem}'"))
+    if sources is not None:
+        refs = [(("sources", i, "ref"), s.ref) for i, s in enumerate(record.sources)]
+        if record.erratum is not None:
+            refs.append((("erratum", "ref"), record.erratum.ref))
+        for loc, ref in refs:
+            if ref not in sources:
+                problems.append(doc.diagnostic(
+                    loc, f"unknown source '{ref}': add it to {SOURCES_FILE} or fix the name"))
+    try:
+        statement = compile_record(record)
+    except StatementError as exc:
+        for p in exc.problems:
+            loc = p.field if p.field[0] != "printed_expression" else ("erratum", *p.field)
+            problems.append(doc.diagnostic(loc, p.message, offset=p.pos))
+        return None, problems
+    if problems:
+        return None, problems
+    return Entry(path, doc, record, statement), []
+
+
+def record_files(paths: Iterable[Path]) -> list[Path]:
+    """The record files under the given files and folders, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.yaml")) if p.name != SOURCES_FILE)
+        else:
+            files.append(path)
+    return files
+
+
+def find_sources(path: Path, default: Path) -> Path:
+    """The nearest sources.yaml at or above ``path``, else ``default``."""
+    path = path.resolve()
+    for folder in [path, *path.parents] if path.is_dir() else path.parents:
+        candidate = folder / SOURCES_FILE
+        if candidate.is_file():
+            return candidate
+    return default

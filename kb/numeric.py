@@ -1,0 +1,164 @@
+"""Numerical evaluation of typed syntax trees on a batch of draws.
+
+Every value is an array of shape ``(batch, rows, cols)``: matmul, inv, det and the other
+numpy linear-algebra routines broadcast over the leading axis, so one tree walk evaluates a
+record on all of its draws at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb import ast
+
+Array = np.ndarray
+
+
+@dataclass
+class Env:
+    """The values a tree is evaluated with."""
+
+    batch: int
+    values: Mapping[str, Array]
+    sizes: Mapping[str, int]
+    differentials: Mapping[str, Array] = field(default_factory=dict)
+    jacobians: Mapping[tuple[str, str], Array] = field(default_factory=dict)
+    """numerator-layout derivatives of placeholder functions, by (function, variable)."""
+
+
+def evaluate(node: ast.Node, env: Env) -> Array:
+    """Evaluate a typed tree; returns an array of shape ``(batch, rows, cols)``."""
+    with np.errstate(all="ignore"):
+        return _eval(node, env)
+
+
+def _eval(node: ast.Node, env: Env) -> Array:
+    match node:
+        case ast.Num(value=value):
+            return np.full((env.batch, 1, 1), value)
+        case ast.Sym(name=name):
+            return env.values[name]
+        case ast.DimSize(name=name):
+            return np.full((env.batch, 1, 1), float(env.sizes[name]))
+        case ast.Differential(name=name):
+            return env.differentials[name]
+        case ast.DerivativeOf(func=func, wrt=wrt, layout=layout):
+            jac = env.jacobians[(func, wrt)]
+            return jac if layout == "numerator" else np.swapaxes(jac, -1, -2)
+        case ast.ConstMatrix(kind=kind):
+            rows, cols = node.shape.sizes(env.sizes)
+            if kind == "I":
+                return np.broadcast_to(np.eye(rows), (env.batch, rows, cols)).copy()
+            fill = 0.0 if kind == "zeros" else 1.0
+            return np.full((env.batch, rows, cols), fill)
+        case ast.Neg(arg=arg):
+            return -_eval(arg, env)
+        case ast.Transpose(arg=arg):
+            return np.swapaxes(_eval(arg, env), -1, -2)
+        case ast.Inverse(arg=arg):
+            return np.linalg.inv(_eval(arg, env))
+        case ast.Power(arg=arg, exponent=k):
+            return np.linalg.matrix_power(_eval(arg, env), k)
+        case ast.Add(left=a, right=b):
+            return _eval(a, env) + _eval(b, env)
+        case ast.Sub(left=a, right=b):
+            return _eval(a, env) - _eval(b, env)
+        case ast.MatMul(left=a, right=b):
+            left, right = _eval(a, env), _eval(b, env)
+            if a.shape.is_scalar or b.shape.is_scalar:
+                return left * right
+            return left @ right
+        case ast.Div(left=a, right=b):
+            return _eval(a, env) / _eval(b, env)
+        case ast.Hadamard(left=a, right=b):
+            return _eval(a, env) * _eval(b, env)
+        case ast.HadamardDiv(left=a, right=b):
+            return _eval(a, env) / _eval(b, env)
+        case ast.Kron(left=a, right=b):
+            return kron(_eval(a, env), _eval(b, env))
+        case ast.Call(func=func, args=(arg,)):
+            return _FUNCTIONS[func](_eval(arg, env))
+    raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
+
+
+def kron(a: Array, b: Array) -> Array:
+    batch, r1, c1 = a.shape
+    _, r2, c2 = b.shape
+    return np.einsum("bij,bkl->bikjl", a, b).reshape(batch, r1 * r2, c1 * c2)
+
+
+def vec(x: Array) -> Array:
+    """Columns stacked into one column (column-major order, as in the literature)."""
+    batch, rows, cols = x.shape
+    return np.swapaxes(x, -1, -2).reshape(batch, rows * cols, 1)
+
+
+def unvec(v: Array, rows: int, cols: int) -> Array:
+    return np.swapaxes(v.reshape(v.shape[0], cols, rows), -1, -2)
+
+
+def _scalar(values: Array) -> Array:
+    return values.reshape(-1, 1, 1)
+
+
+def expm(x: Array) -> Array:
+    """Matrix exponential by scaling and squaring of a Taylor series, batched."""
+    norms = np.abs(x).sum(axis=-2).max(axis=-1)
+    squarings = int(max(0, np.ceil(np.log2(max(norms.max(initial=0.0), 1e-300) / 0.25))))
+    scaled = x / (2.0**squarings)
+    n = x.shape[-1]
+    term = np.broadcast_to(np.eye(n, dtype=x.dtype), x.shape).copy()
+    total = term.copy()
+    for k in range(1, 19):
+        term = term @ scaled / k
+        total = total + term
+    for _ in range(squarings):
+        total = total @ total
+    return total
+
+
+def _spectral(x: Array, f) -> Array:
+    """f(X) = V f(Λ) V^{-1}; NaN where the result is not real (no real principal value)."""
+    w, v = np.linalg.eig(x)
+    result = v @ (f(w.astype(complex))[..., None] * np.linalg.inv(v))
+    scale = np.abs(result).max(axis=(-2, -1), keepdims=True) + 1e-300
+    real = result.real.copy()
+    bad = (np.abs(result.imag) > 1e-8 * scale).any(axis=(-2, -1))
+    real[bad] = np.nan
+    return real
+
+
+def _diagm(x: Array) -> Array:
+    batch, n, _ = x.shape
+    out = np.zeros((batch, n, n))
+    idx = np.arange(n)
+    out[:, idx, idx] = x[:, :, 0]
+    return out
+
+
+_FUNCTIONS = {
+    "tr": lambda x: _scalar(np.trace(x, axis1=-2, axis2=-1)),
+    "det": lambda x: _scalar(np.linalg.det(x)),
+    "adj": lambda x: np.linalg.det(x)[:, None, None] * np.linalg.inv(x),
+    "expm": expm,
+    "logm": lambda x: _spectral(x, np.log),
+    "sqrtm": lambda x: _spectral(x, np.sqrt),
+    "sinm": lambda x: expm(1j * x).imag,
+    "cosm": lambda x: expm(1j * x).real,
+    "diag": lambda x: np.diagonal(x, axis1=-2, axis2=-1)[..., None].copy(),
+    "diagm": _diagm,
+    "norm": lambda x: _scalar(np.sqrt((x**2).sum(axis=(-2, -1)))),
+    "norm_F": lambda x: _scalar(np.sqrt((x**2).sum(axis=(-2, -1)))),
+    "sum": lambda x: _scalar(x.sum(axis=(-2, -1))),
+    "vec": vec,
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+}

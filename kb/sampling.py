@@ -1,0 +1,280 @@
+"""Random draws that respect each variable's structure, and directions that stay inside it.
+
+Each symbolic dimension gets its own size, so a transposition error cannot hide behind square
+shapes. Matrices that must be invertible are drawn with singular values in [0.5, 2], so every
+draw is well conditioned. Placeholder functions (``function_of``) are instantiated with random
+smooth test functions u(x) = tanh(W vec(x) + c), whose Jacobian is known in closed form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.dims import Shape
+from kb.numeric import Array, unvec, vec
+from kb.schema import Structure
+
+S = Structure
+SIZES = (3, 5, 4, 6, 7, 2, 8, 9)
+LOW, HIGH = 0.5, 2.0
+
+
+class SamplingError(ValueError):
+    """No draw can satisfy a record's assumptions."""
+
+
+def seed_for(record_id: str, attempt: int = 0) -> int:
+    """A reproducible seed from the record id (and the re-check attempt)."""
+    digest = hashlib.sha256(f"{record_id}#{attempt}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    shape: Shape
+    structure: frozenset[Structure] = frozenset()
+    function_of: str | None = None
+
+
+def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:
+    """Distinct sizes for the dimension names, honouring full-column-rank (tall) shapes."""
+    names: list[str] = []
+    for spec in specs.values():
+        for dim in (spec.shape.rows, spec.shape.cols):
+            for name in dim.names:
+                if name not in names:
+                    names.append(name)
+    tall = [
+        (spec.shape.rows, spec.shape.cols)
+        for spec in specs.values()
+        if S.FULL_COLUMN_RANK in spec.structure
+    ]
+    for sizes in itertools.permutations(SIZES, len(names)):
+        table = dict(zip(names, sizes, strict=True))
+        if all(rows.size(table) > cols.size(table) for rows, cols in tall):
+            return table
+    raise SamplingError("no sizes make every full_column_rank variable taller than wide")
+
+
+def _orthogonal(rng: np.random.Generator, batch: int, n: int) -> Array:
+    q, r = np.linalg.qr(rng.standard_normal((batch, n, n)))
+    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[:, None, :]
+
+
+def _spread(rng: np.random.Generator, batch: int, k: int, signed: bool = False) -> Array:
+    values = rng.uniform(LOW, HIGH, (batch, k))
+    if signed:
+        values = values * rng.choice([-1.0, 1.0], (batch, k))
+    return values
+
+
+def _with_diagonal(rng, batch: int, n: int, values: Array) -> Array:
+    q = _orthogonal(rng, batch, n)
+    return (q * values[:, None, :]) @ np.swapaxes(q, -1, -2)
+
+
+def _sample_one(rng: np.random.Generator, batch: int, rows: int, cols: int,
+                structure: frozenset[Structure], name: str) -> Array:
+    square = rows == cols
+    needs_square = structure & {S.SYMMETRIC, S.SPD, S.INVERTIBLE, S.ORTHOGONAL, S.DIAGONAL,
+                                S.SKEW_SYMMETRIC}
+    if needs_square and not square:
+        raise SamplingError(
+            f"{name}: {', '.join(sorted(needs_square))} needs a square shape, got {rows}×{cols}"
+        )
+    if S.POSITIVE_DETERMINANT in structure:
+        if not square:
+            raise SamplingError(f"{name}: positive_determinant needs a square shape")
+        rest = frozenset(structure) - {S.POSITIVE_DETERMINANT, S.INVERTIBLE}
+        if rest and rest != {S.SPD}:
+            raise SamplingError(
+                f"{name}: no sampler for the structures {', '.join(sorted(structure))}"
+            )
+        x = _sample_one(rng, batch, rows, cols, frozenset({S.INVERTIBLE}) | rest, name)
+        flip = np.where(np.linalg.det(x) < 0, -1.0, 1.0)
+        x[:, :, 0] *= flip[:, None]
+        return x
+    key = frozenset(structure) - ({S.SYMMETRIC, S.INVERTIBLE} if S.SPD in structure else set())
+    if key == frozenset():
+        return rng.standard_normal((batch, rows, cols))
+    if key == {S.POSITIVE}:
+        return rng.uniform(LOW, HIGH, (batch, rows, cols))
+    if key == {S.SYMMETRIC}:
+        g = rng.standard_normal((batch, rows, rows))
+        return (g + np.swapaxes(g, -1, -2)) / 2
+    if key == {S.SKEW_SYMMETRIC}:
+        g = rng.standard_normal((batch, rows, rows))
+        return (g - np.swapaxes(g, -1, -2)) / 2
+    if key == {S.SPD}:
+        return _with_diagonal(rng, batch, rows, _spread(rng, batch, rows))
+    if key == {S.SYMMETRIC, S.INVERTIBLE}:
+        return _with_diagonal(rng, batch, rows, _spread(rng, batch, rows, signed=True))
+    if key == {S.ORTHOGONAL} or key == {S.ORTHOGONAL, S.INVERTIBLE}:
+        return _orthogonal(rng, batch, rows)
+    if key == {S.INVERTIBLE}:
+        u, v = _orthogonal(rng, batch, rows), _orthogonal(rng, batch, rows)
+        return (u * _spread(rng, batch, rows)[:, None, :]) @ v
+    if key == {S.FULL_COLUMN_RANK}:
+        u = _orthogonal(rng, batch, rows)[:, :, :cols]
+        v = _orthogonal(rng, batch, cols)
+        return (u * _spread(rng, batch, cols)[:, None, :]) @ v
+    if S.DIAGONAL in key and key <= {S.DIAGONAL, S.INVERTIBLE, S.POSITIVE, S.SPD, S.SYMMETRIC}:
+        positive = bool(key & {S.POSITIVE, S.SPD})
+        if key & {S.INVERTIBLE, S.POSITIVE, S.SPD}:
+            values = _spread(rng, batch, rows, signed=not positive)
+        else:
+            values = rng.standard_normal((batch, rows))
+        out = np.zeros((batch, rows, rows))
+        idx = np.arange(rows)
+        out[:, idx, idx] = values
+        return out
+    raise SamplingError(f"{name}: no sampler for the structures {', '.join(sorted(structure))}")
+
+
+def sample(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
+           rng: np.random.Generator) -> dict[str, Array]:
+    """One batch of draws of every variable that is not a placeholder function."""
+    values = {}
+    for name, spec in specs.items():
+        if spec.function_of is None:
+            rows, cols = spec.shape.sizes(sizes)
+            values[name] = _sample_one(rng, batch, rows, cols, spec.structure, name)
+    return values
+
+
+def direction(spec: VarSpec, sizes: Mapping[str, int], batch: int,
+              rng: np.random.Generator, name: str = "") -> Array:
+    """A random direction in the tangent space of the variable's structure."""
+    rows, cols = spec.shape.sizes(sizes)
+    v = rng.standard_normal((batch, rows, cols))
+    return project(v, spec.structure, name)
+
+
+def project(v: Array, structure: Iterable[Structure], name: str = "") -> Array:
+    """The projection onto the space of matrices that have the structure (a linear space)."""
+    structure = frozenset(structure)
+    if S.ORTHOGONAL in structure:
+        raise SamplingError(
+            f"{name}: derivatives with respect to an orthogonal matrix are not supported"
+        )
+    if structure & {S.SYMMETRIC, S.SPD}:
+        v = (v + np.swapaxes(v, -1, -2)) / 2
+    if S.SKEW_SYMMETRIC in structure:
+        v = (v - np.swapaxes(v, -1, -2)) / 2
+    if S.DIAGONAL in structure:
+        v = v * np.eye(v.shape[-1])
+    return v
+
+
+def constrained(structure: Iterable[Structure]) -> bool:
+    """True when the variable lives on a proper linear subspace (symmetric, diagonal, ...)."""
+    return bool(frozenset(structure) & {S.SYMMETRIC, S.SPD, S.SKEW_SYMMETRIC, S.DIAGONAL})
+
+
+# ---- placeholder functions -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmoothFunction:
+    """u(x) = tanh(W vec(x) + c), reshaped to u's shape; one per draw of the batch."""
+
+    weights: Array  # (batch, size(u), size(x))
+    offset: Array  # (batch, size(u), 1)
+    out_shape: tuple[int, int]
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, batch: int, out_shape: tuple[int, int],
+               in_size: int) -> SmoothFunction:
+        p = out_shape[0] * out_shape[1]
+        weights = rng.standard_normal((batch, p, in_size)) / np.sqrt(in_size)
+        offset = rng.normal(0.0, 0.5, (batch, p, 1))
+        return cls(weights, offset, out_shape)
+
+    def __call__(self, x: Array) -> tuple[Array, Array]:
+        """The value and the Jacobian d vec(u) / d vec(x)."""
+        z = np.tanh(self.weights @ vec(x) + self.offset)
+        jac = (1.0 - z**2) * self.weights
+        return unvec(z, *self.out_shape), jac
+
+
+def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int, int]) -> Array:
+    """d vec(u)/d vec(x) rearranged as the numerator-layout derivative of its kind."""
+    (p, q), (r, s) = out_shape, in_shape
+    if p * q == 1:  # scalar by anything: the transpose of the gradient, shape s×r
+        return np.swapaxes(unvec(np.swapaxes(jac, -1, -2), r, s), -1, -2)
+    if r * s == 1:  # anything by a scalar: u's shape
+        return unvec(jac, p, q)
+    return jac  # vector by vector: the Jacobian itself
+
+
+def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],
+                functions: Mapping[str, SmoothFunction], values: dict[str, Array]
+                ) -> dict[tuple[str, str], Array]:
+    """Evaluate the placeholder functions in dependency order; fills ``values`` in place.
+
+    Returns the numerator-layout Jacobians by (function, variable).
+    """
+    jacobians: dict[tuple[str, str], Array] = {}
+    pending = [name for name in specs if specs[name].function_of is not None]
+    while pending:
+        for name in list(pending):
+            arg = specs[name].function_of
+            if arg in values:
+                value, jac = functions[name](values[arg])
+                values[name] = value
+                jacobians[(name, arg)] = layout_jacobian(
+                    jac, specs[name].shape.sizes(sizes), specs[arg].shape.sizes(sizes)
+                )
+                pending.remove(name)
+                break
+        else:
+            raise SamplingError(f"placeholder functions depend on each other in a cycle: {pending}")
+    return jacobians
+
+
+def make_functions(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
+                   rng: np.random.Generator) -> dict[str, SmoothFunction]:
+    functions = {}
+    for name, spec in specs.items():
+        if spec.function_of is not None:
+            rows, cols = specs[spec.function_of].shape.sizes(sizes)
+            functions[name] = SmoothFunction.random(
+                rng, batch, spec.shape.sizes(sizes), rows * cols
+            )
+    return functions
+
+
+# ---- predicates, for tests and for checking draws ----------------------------------------
+
+
+def holds(structure: Structure, x: Array, tol: float = 1e-9) -> np.ndarray:
+    """Per draw: does the structure hold?"""
+    xt = np.swapaxes(x, -1, -2)
+    scale = 1.0 + np.abs(x).max(axis=(-2, -1))
+    if structure == S.SYMMETRIC:
+        return np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
+    if structure == S.SKEW_SYMMETRIC:
+        return np.abs(x + xt).max(axis=(-2, -1)) <= tol * scale
+    if structure == S.SPD:
+        sym = np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
+        return sym & (np.linalg.eigvalsh((x + xt) / 2).min(axis=-1) > 0)
+    if structure == S.INVERTIBLE:
+        return np.linalg.cond(x) < 1e6
+    if structure == S.POSITIVE_DETERMINANT:
+        return np.linalg.det(x) > 0
+    if structure == S.ORTHOGONAL:
+        eye = np.eye(x.shape[-1])
+        return np.abs(xt @ x - eye).max(axis=(-2, -1)) <= tol * 10
+    if structure == S.DIAGONAL:
+        off = x * (1 - np.eye(x.shape[-1]))
+        return np.abs(off).max(axis=(-2, -1)) == 0
+    if structure == S.POSITIVE:
+        return (x > 0).all(axis=(-2, -1))
+    if structure == S.FULL_COLUMN_RANK:
+        return (np.linalg.matrix_rank(x) == x.shape[-1]) & (x.shape[-2] >= x.shape[-1])
+    raise ValueError(structure)  # pragma: no cover

@@ -1,0 +1,184 @@
+"""The record schema: pydantic models of one identity record and of the sources registry.
+
+A record is one YAML file. The models forbid unknown keys; ``type`` selects the statement:
+``derivative``, ``differential``, ``hessian`` or ``equality``. Expressions are strings in
+the expression language; they are parsed and shape-checked by :mod:`kb.statement`, not here.
+The JSON Schema in ``schema/identity.schema.json`` is exported from these models.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+from kb.dims import Dim
+from kb.functions import RESERVED
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Structure(StrEnum):
+    """What a variable is known to be; the sampler draws only values that are."""
+
+    SYMMETRIC = "symmetric"
+    SPD = "spd"
+    INVERTIBLE = "invertible"
+    POSITIVE_DETERMINANT = "positive_determinant"
+    ORTHOGONAL = "orthogonal"
+    DIAGONAL = "diagonal"
+    POSITIVE = "positive"
+    FULL_COLUMN_RANK = "full_column_rank"
+    SKEW_SYMMETRIC = "skew_symmetric"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Variable(_Strict):
+    """A symbol of the record: its shape in symbolic dimensions and its structure."""
+
+    shape: tuple[int | str, int | str] = Field(
+        description="rows and columns: a dimension name (n) or a positive integer; "
+        "[n, 1] is a column vector, [1, 1] a scalar"
+    )
+    structure: list[Structure] = Field(default_factory=list)
+    function_of: str | None = Field(
+        default=None,
+        description="makes the symbol a placeholder for an arbitrary smooth function of that "
+        "variable; the verifier instantiates it with random test functions",
+    )
+    description: str | None = None
+
+    @field_validator("shape")
+    @classmethod
+    def _dims(cls, shape: tuple[int | str, int | str]) -> tuple[int | str, int | str]:
+        for dim in shape:
+            Dim.parse(dim)
+        return shape
+
+
+class SourceRef(_Strict):
+    ref: str = Field(description="an entry of identities/sources.yaml")
+    locator: str = Field(min_length=1, description="equation, table row, page or section")
+
+
+class Erratum(_Strict):
+    """A place where a source prints something wrong, and why this record differs."""
+
+    ref: str = Field(description="the source that prints the error (an entry of sources.yaml)")
+    printed: str = Field(min_length=1, description="what the source prints, in words or LaTeX")
+    printed_expression: str | None = Field(
+        default=None,
+        description="the printed result in the expression language, in place of the record's "
+        "result; the verifier must reject it, which is the numerical evidence",
+    )
+    explanation: str = Field(min_length=1)
+
+
+class _Record(_Strict):
+    id: str = Field(pattern=ID_PATTERN, description="permanent identifier, equal to the file name")
+    title: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    variables: dict[str, Variable]
+    sources: list[SourceRef] = Field(min_length=1)
+    notes: str | None = None
+    erratum: Erratum | None = None
+
+    @field_validator("variables")
+    @classmethod
+    def _names(cls, variables: dict[str, Variable]) -> dict[str, Variable]:
+        for name in variables:
+            if not NAME_PATTERN.match(name):
+                raise ValueError(f"'{name}' is not a valid symbol name")
+            if name in RESERVED:
+                raise ValueError(f"'{name}' is reserved (a function name or T)")
+            if name.startswith("d") and name[1:] in variables:
+                raise ValueError(f"'{name}' would collide with the differential of {name[1:]}")
+        for name, var in variables.items():
+            if var.function_of is not None and var.function_of not in variables:
+                raise ValueError(f"{name}: function_of names '{var.function_of}', not declared")
+        return variables
+
+
+class DerivativeRecord(_Record):
+    type: Literal["derivative"]
+    expression: str
+    wrt: str
+    layout: Literal["denominator", "numerator"]
+    derivative: str
+
+
+class DifferentialRecord(_Record):
+    type: Literal["differential"]
+    expression: str
+    wrt: list[str] = Field(min_length=1, description="the variables that vary")
+    differential: str
+
+    @field_validator("wrt", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class HessianRecord(_Record):
+    type: Literal["hessian"]
+    expression: str
+    wrt: str
+    hessian: str
+
+
+class EqualityRecord(_Record):
+    type: Literal["equality"]
+    lhs: str
+    rhs: str
+
+
+Record = Annotated[
+    DerivativeRecord | DifferentialRecord | HessianRecord | EqualityRecord,
+    Field(discriminator="type"),
+]
+RECORD_TYPES = ("derivative", "differential", "hessian", "equality")
+RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(Record)
+
+# The fields of each type that hold expressions, in reading order.
+EXPRESSION_FIELDS: dict[str, tuple[str, ...]] = {
+    "derivative": ("expression", "derivative"),
+    "differential": ("expression", "differential"),
+    "hessian": ("expression", "hessian"),
+    "equality": ("lhs", "rhs"),
+}
+
+
+class Source(_Strict):
+    """An entry of the sources registry."""
+
+    title: str
+    authors: list[str] = Field(min_length=1)
+    version: str | None = Field(default=None, description="edition or version date")
+    year: int | None = None
+    url: str | None = None
+    license: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> Source:
+        if self.version is None and self.year is None:
+            raise ValueError("a source needs a version or a year")
+        return self
+
+
+SOURCES_ADAPTER: TypeAdapter[dict[str, Source]] = TypeAdapter(dict[str, Source])
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a record file, for editors (yaml-language-server)."""
+    schema = RECORD_ADAPTER.json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Matrix-calculus identity record"
+    return schema

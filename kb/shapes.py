@@ -1,0 +1,250 @@
+"""Shape inference: an untyped syntax tree and the declared variables to a typed tree.
+
+Every node of the returned tree carries its :class:`~kb.dims.Shape`. Names resolve to a
+declared variable, to a dimension used as a number (``/ n``), or, where the statement allows
+it, to a differential ``dX``. Anything else is a :class:`ShapeError` at the node's position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, replace
+
+from kb import ast
+from kb.dims import SCALAR, Dim, Shape
+from kb.functions import FUNCTIONS
+from kb.layouts import derivative_shape
+
+
+class ShapeError(ValueError):
+    """A tree that does not type-check; ``pos`` is the offset of the offending node."""
+
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+@dataclass(frozen=True)
+class VarInfo:
+    """What the checker needs to know of a declared variable."""
+
+    shape: Shape
+    function_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    variables: Mapping[str, VarInfo]
+    dimensions: Set[str] = frozenset()
+    differentials: Set[str] = frozenset()
+    """Variables whose differential ``dX`` may appear."""
+    layout: str = "denominator"
+
+
+def check(node: ast.Node, scope: Scope) -> ast.Node:
+    """Return ``node`` with shapes on every node, or raise :class:`ShapeError`."""
+    method = _RULES.get(type(node))
+    if method is None:  # pragma: no cover - every node class has a rule
+        raise ShapeError(f"internal: no shape rule for {type(node).__name__}", node.pos)
+    return method(node, scope)
+
+
+def _fmt(shape: Shape) -> str:
+    return str(shape)
+
+
+def _num(node: ast.Num, scope: Scope) -> ast.Node:
+    return node.with_shape(SCALAR)
+
+
+def _sym(node: ast.Sym, scope: Scope) -> ast.Node:
+    name = node.name
+    if name in scope.variables:
+        return node.with_shape(scope.variables[name].shape)
+    if name.startswith("d") and name[1:] in scope.variables:
+        base = name[1:]
+        if base not in scope.differentials:
+            raise ShapeError(
+                f"'{name}' is the differential of {base}, which does not vary here"
+                + (f" (it varies: {', '.join(sorted(scope.differentials))})"
+                   if scope.differentials else ""),
+                node.pos,
+            )
+        return ast.Differential(base, pos=node.pos, shape=scope.variables[base].shape)
+    if name in scope.dimensions:
+        return ast.DimSize(name, pos=node.pos, shape=SCALAR)
+    raise ShapeError(f"undeclared symbol '{name}': declare it under variables", node.pos)
+
+
+def _unary_same(node, scope: Scope) -> ast.Node:
+    arg = check(node.arg, scope)
+    return replace(node, arg=arg, shape=arg.shape)
+
+
+def _transpose(node: ast.Transpose, scope: Scope) -> ast.Node:
+    arg = check(node.arg, scope)
+    return replace(node, arg=arg, shape=arg.shape.T)
+
+
+def _square(node, scope: Scope, what: str) -> ast.Node:
+    arg = check(node.arg, scope)
+    if not arg.shape.is_square:
+        raise ShapeError(f"{what} needs a square matrix, got {_fmt(arg.shape)}", node.pos)
+    return replace(node, arg=arg, shape=arg.shape)
+
+
+def _inverse(node: ast.Inverse, scope: Scope) -> ast.Node:
+    return _square(node, scope, "the inverse")
+
+
+def _power(node: ast.Power, scope: Scope) -> ast.Node:
+    return _square(node, scope, f"the power ^{node.exponent}")
+
+
+def _binary(node: ast.Binary, scope: Scope) -> tuple[ast.Node, ast.Node]:
+    return check(node.left, scope), check(node.right, scope)
+
+
+def _same_shape(node: ast.Binary, scope: Scope, what: str) -> ast.Node:
+    left, right = _binary(node, scope)
+    if left.shape != right.shape:
+        raise ShapeError(
+            f"{what} needs equal shapes, got {_fmt(left.shape)} and {_fmt(right.shape)}", node.pos
+        )
+    return replace(node, left=left, right=right, shape=left.shape)
+
+
+def _add(node, scope):
+    return _same_shape(node, scope, "a sum")
+
+
+def _hadamard(node, scope):
+    return _same_shape(node, scope, "an element-wise product")
+
+
+def _matmul(node: ast.MatMul, scope: Scope) -> ast.Node:
+    left, right = _binary(node, scope)
+    if left.shape.is_scalar:
+        return replace(node, left=left, right=right, shape=right.shape)
+    if right.shape.is_scalar:
+        return replace(node, left=left, right=right, shape=left.shape)
+    if node.explicit:
+        raise ShapeError(
+            "'*' needs a scalar on one side: write 'A B' for the matrix product "
+            "or 'A ∘ B' for the element-wise product",
+            node.pos,
+        )
+    if left.shape.cols != right.shape.rows:
+        raise ShapeError(
+            f"matrix product of {_fmt(left.shape)} and {_fmt(right.shape)}: "
+            f"inner dimensions {left.shape.cols} and {right.shape.rows} differ",
+            node.pos,
+        )
+    return replace(node, left=left, right=right, shape=Shape(left.shape.rows, right.shape.cols))
+
+
+def _div(node: ast.Div, scope: Scope) -> ast.Node:
+    left, right = _binary(node, scope)
+    if not right.shape.is_scalar:
+        raise ShapeError(f"division needs a 1×1 divisor, got {_fmt(right.shape)}", node.pos)
+    return replace(node, left=left, right=right, shape=left.shape)
+
+
+def _kron(node: ast.Kron, scope: Scope) -> ast.Node:
+    left, right = _binary(node, scope)
+    shape = Shape(left.shape.rows * right.shape.rows, left.shape.cols * right.shape.cols)
+    return replace(node, left=left, right=right, shape=shape)
+
+
+def _call(node: ast.Call, scope: Scope) -> ast.Node:
+    spec = FUNCTIONS[node.func]
+    args = tuple(check(a, scope) for a in node.args)
+    (arg,) = args
+    shape = arg.shape
+    name = node.func
+    if spec.domain == "scalar":
+        if not node.elementwise and not shape.is_scalar:
+            raise ShapeError(
+                f"{name}() of a {_fmt(shape)} value is ambiguous: write {name}.(...) for the "
+                "element-wise function"
+                + (f" or {name}m(...) for the matrix function" if f"{name}m" in FUNCTIONS else ""),
+                node.pos,
+            )
+        result = shape
+    elif spec.domain == "square":
+        if not shape.is_square:
+            raise ShapeError(f"{name}() needs a square matrix, got {_fmt(shape)}", node.pos)
+        result = (SCALAR if name in ("tr", "det")
+                  else Shape(shape.rows, Dim()) if name == "diag" else shape)
+    elif spec.domain == "vector":
+        if name == "diagm":
+            if not (shape.is_column or shape.is_scalar):
+                raise ShapeError(f"diagm() needs a column vector, got {_fmt(shape)}", node.pos)
+            result = Shape(shape.rows, shape.rows)
+        else:
+            if not (shape.is_column or shape.is_row or shape.is_scalar):
+                raise ShapeError(
+                    f"norm() is the Euclidean norm of a vector, got {_fmt(shape)}: "
+                    "write norm_F(X) for the Frobenius norm of a matrix",
+                    node.pos,
+                )
+            result = SCALAR
+    elif name == "vec":
+        result = Shape(shape.rows * shape.cols, Dim())
+    else:  # sum, norm_F
+        result = SCALAR
+    return replace(node, args=args, shape=result)
+
+
+def _const(node: ast.ConstMatrix, scope: Scope) -> ast.Node:
+    dims = []
+    for dim in (node.rows, node.cols):
+        if not dim.isdigit() and dim not in scope.dimensions:
+            raise ShapeError(
+                f"{node.kind}(): '{dim}' is not a dimension of this record's variables", node.pos
+            )
+        dims.append(Dim.parse(dim))
+    return node.with_shape(Shape(*dims))
+
+
+def _derivative_of(node: ast.DerivativeOf, scope: Scope) -> ast.Node:
+    func = scope.variables.get(node.func)
+    wrt = scope.variables.get(node.wrt)
+    if func is None or wrt is None:
+        missing = node.func if func is None else node.wrt
+        raise ShapeError(f"undeclared symbol '{missing}' in diff()", node.pos)
+    if func.function_of != node.wrt:
+        raise ShapeError(
+            f"diff({node.func}, {node.wrt}): {node.func} must be declared "
+            f"with function_of: {node.wrt}",
+            node.pos,
+        )
+    shape = derivative_shape(func.shape, wrt.shape, scope.layout)
+    if shape is None:
+        raise ShapeError(
+            f"diff({node.func}, {node.wrt}): no derivative of a {_fmt(func.shape)} value by a "
+            f"{_fmt(wrt.shape)} variable in matrix form",
+            node.pos,
+        )
+    return replace(node, layout=scope.layout, shape=shape)
+
+
+_RULES = {
+    ast.Num: _num,
+    ast.Sym: _sym,
+    ast.Neg: _unary_same,
+    ast.Transpose: _transpose,
+    ast.Inverse: _inverse,
+    ast.Power: _power,
+    ast.Add: _add,
+    ast.Sub: _add,
+    ast.MatMul: _matmul,
+    ast.Div: _div,
+    ast.Hadamard: _hadamard,
+    ast.HadamardDiv: _hadamard,
+    ast.Kron: _kron,
+    ast.Call: _call,
+    ast.ConstMatrix: _const,
+    ast.DerivativeOf: _derivative_of,
+}

@@ -1,0 +1,199 @@
+"""A validated record to typed syntax trees: the statement every later stage works on.
+
+Parses each expression field, infers shapes, checks that the result has the shape its type,
+kind and layout require, and derives the other layout and the differential form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from kb import ast
+from kb.dims import Shape
+from kb.grammar import ExpressionError, parse
+from kb.layouts import Kind, derivative_shape, differential_of, kind_of, other_layout
+from kb.sampling import VarSpec
+from kb.schema import (
+    EXPRESSION_FIELDS,
+    DerivativeRecord,
+    DifferentialRecord,
+    HessianRecord,
+    Record,
+    Structure,
+)
+from kb.shapes import Scope, ShapeError, VarInfo, check
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem in one field of a record; ``pos`` is an offset inside the field's string."""
+
+    field: tuple[str | int, ...]
+    message: str
+    pos: int | None = None
+
+
+class StatementError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+_SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL})
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A record's statement as typed trees, with the forms derived from it."""
+
+    record: Record
+    specs: dict[str, VarSpec]
+    trees: dict[str, ast.Node]
+    kind: Kind | None = None
+    printed: ast.Node | None = None
+    """The erratum's printed result, typed like the field it replaces."""
+
+    @property
+    def type(self) -> str:
+        return self.record.type
+
+    @property
+    def symmetric(self) -> frozenset[str]:
+        return frozenset(n for n, s in self.specs.items() if s.structure & _SYMMETRIC)
+
+    @property
+    def result_field(self) -> str:
+        return EXPRESSION_FIELDS[self.type][1]
+
+    def derivative(self, layout: str) -> ast.Node:
+        """The derivative in ``layout`` (derivative records only)."""
+        record = self.record
+        assert isinstance(record, DerivativeRecord)
+        stated = self.trees["derivative"]
+        return stated if layout == record.layout else self._other
+
+    @cached_property
+    def _other(self) -> ast.Node:
+        return other_layout(self.trees["derivative"], self.symmetric)
+
+    @cached_property
+    def differential(self) -> ast.Node | None:
+        """The differential form: stated for differential records, derived for derivatives."""
+        if self.type == "differential":
+            return self.trees["differential"]
+        if self.type != "derivative":
+            return None
+        record = self.record
+        wrt = self.specs[record.wrt].shape
+        return differential_of(
+            self.derivative("numerator"), self.trees["expression"].shape, record.wrt, wrt
+        )
+
+
+def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
+    variables = {
+        name: VarInfo(Shape.parse(var.shape), var.function_of)
+        for name, var in record.variables.items()
+    }
+    dims = {d for info in variables.values() for dim in (info.shape.rows, info.shape.cols)
+            for d in dim.names}
+    return Scope(variables, frozenset(dims), differentials, layout)
+
+
+def _tree(record: Record, name: str, text: str, scope: Scope,
+          problems: list[Problem]) -> ast.Node | None:
+    try:
+        return check(parse(text), scope)
+    except ExpressionError as exc:
+        problems.append(Problem((name,), exc.message, exc.pos))
+    except ShapeError as exc:
+        problems.append(Problem((name,), exc.message, exc.pos))
+    return None
+
+
+def compile_record(record: Record) -> Statement:
+    """Typed trees of a record, or :class:`StatementError` listing every problem."""
+    problems: list[Problem] = []
+    specs = {
+        name: VarSpec(Shape.parse(var.shape), frozenset(var.structure), var.function_of)
+        for name, var in record.variables.items()
+    }
+    varying: list[str] = []
+    if isinstance(record, DifferentialRecord):
+        varying = list(record.wrt)
+    elif isinstance(record, DerivativeRecord | HessianRecord):
+        varying = [record.wrt]
+    for index, name in enumerate(varying):
+        where = ("wrt", index) if isinstance(record, DifferentialRecord) else ("wrt",)
+        if name not in specs:
+            problems.append(Problem(where, f"wrt '{name}' is not a declared variable"))
+        elif specs[name].function_of is not None:
+            problems.append(Problem(where, f"wrt '{name}' is a placeholder function"))
+    if problems:
+        raise StatementError(problems)
+
+    layout = getattr(record, "layout", "denominator")
+    scope = _scope(record, frozenset(varying) if record.type == "differential" else frozenset(),
+                   layout)
+    fields = EXPRESSION_FIELDS[record.type]
+    trees = {}
+    for name in fields:
+        field_scope = scope
+        if record.type == "differential" and name == "expression":
+            field_scope = _scope(record, frozenset(), layout)
+        tree = _tree(record, name, getattr(record, name), field_scope, problems)
+        if tree is not None:
+            trees[name] = tree
+    printed = None
+    if record.erratum is not None and record.erratum.printed_expression is not None:
+        printed = _tree(record, "printed_expression", record.erratum.printed_expression, scope,
+                        problems)
+        if printed is not None:
+            problems = [
+                Problem(("erratum", "printed_expression"), p.message, p.pos)
+                if p.field == ("printed_expression",) else p
+                for p in problems
+            ]
+    if problems:
+        raise StatementError(problems)
+
+    kind = None
+    first, second = (trees[f] for f in fields)
+    results = [(fields[1], second)] + ([("erratum", printed)] if printed is not None else [])
+    if isinstance(record, DerivativeRecord):
+        wrt = specs[record.wrt].shape
+        kind = kind_of(first.shape, wrt)
+        if kind is None:
+            problems.append(Problem(("expression",), (
+                f"the derivative of a {first.shape} expression by a {wrt} variable has no "
+                "matrix form: state it as a differential record")))
+        else:
+            want = derivative_shape(first.shape, wrt, record.layout)
+            problems += [
+                Problem((where,), f"a {record.layout}-layout {kind} derivative must be {want}, "
+                        f"got {tree.shape}")
+                for where, tree in results if tree.shape != want
+            ]
+    elif isinstance(record, HessianRecord):
+        wrt = specs[record.wrt].shape
+        if not first.shape.is_scalar:
+            problems.append(Problem(("expression",), f"a Hessian needs a scalar expression, "
+                                    f"got {first.shape}"))
+        if not wrt.is_column:
+            problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector, got {wrt}"))
+        want = Shape(wrt.rows, wrt.rows)
+        problems += [Problem((where,), f"the Hessian must be {want}, got {tree.shape}")
+                     for where, tree in results if tree.shape != want]
+    else:
+        problems += [
+            Problem((where,), f"{where} is {tree.shape} but {fields[0]} is {first.shape}")
+            for where, tree in results if tree.shape != first.shape
+        ]
+    used = set(varying).union(*(ast.free_symbols(t) for t in trees.values()))
+    unused = sorted(set(specs) - used)
+    if unused:
+        problems.append(Problem(("variables",), f"declared but not used: {', '.join(unused)}"))
+    if problems:
+        raise StatementError(problems)
+    return Statement(record, specs, trees, kind, printed)

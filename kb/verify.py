@@ -1,0 +1,273 @@
+"""Numerical verification of a statement.
+
+Derivatives are compared with central differences along random unit directions, sharpened by
+two rounds of Richardson extrapolation (error O(h⁶), about 1e-11 on well-conditioned draws);
+Hessians with the mixed second difference u^T H v; differentials with the directional
+derivative; equalities directly. Every form a record publishes is checked: the stated
+derivative, the derived other layout and the derived differential form. All draws of a record
+are evaluated in one vectorized call per form. A failing batch is re-checked on fresh draws
+before it is reported, so an unlucky draw cannot fail a true identity; a record that cannot be
+sampled, or that evaluates to NaN, fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb import ast
+from kb.layouts import LAYOUTS
+from kb.numeric import Array, Env, evaluate
+from kb.sampling import (
+    SamplingError,
+    assign_sizes,
+    constrained,
+    direction,
+    instantiate,
+    make_functions,
+    project,
+    sample,
+    seed_for,
+)
+from kb.statement import Statement
+
+TOLERANCE = 1e-7
+BATCH = 12
+STEP = 2.0**-6
+HESSIAN_STEP = 2.0**-5
+FLOOR = 1e-6
+ATTEMPTS = 2
+METHOD = {
+    "derivative": "central differences with Richardson extrapolation, random unit directions",
+    "differential": "central differences with Richardson extrapolation, random unit directions",
+    "hessian": "mixed second differences u^T H v with Richardson extrapolation",
+    "equality": "both sides evaluated at random draws",
+}
+
+
+@dataclass
+class Report:
+    """The outcome of verifying one record."""
+
+    id: str
+    ok: bool
+    method: str
+    draws: int
+    worst_error: float
+    seed: int
+    attempts: int = 1
+    checks: dict[str, float] = field(default_factory=dict)
+    message: str | None = None
+    draw: dict[str, np.ndarray] | None = None
+    erratum_error: float | None = None
+    """The median relative error of the erratum's printed form: the evidence it is wrong."""
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.id}: verified (worst relative error {self.worst_error:.1e})"
+        return f"{self.id}: {self.message}"
+
+    def draw_text(self) -> str:
+        if not self.draw:
+            return ""
+        with np.printoptions(precision=4, suppress=True, linewidth=100):
+            return "\n".join(f"  {name} = {np.array2string(v, prefix='  ' + name + ' = ')}"
+                             for name, v in self.draw.items())
+
+
+class _Failure(Exception):
+    pass
+
+
+def _norm(x: Array) -> Array:
+    return np.sqrt((np.abs(x) ** 2).sum(axis=(-2, -1)))
+
+
+def relative_error(predicted: Array, reference: Array, scale: Array | float = 0.0) -> Array:
+    """Per draw: |predicted - reference| / max(|predicted|, |reference|, FLOOR (1 + scale))."""
+    denom = np.maximum(np.maximum(_norm(predicted), _norm(reference)), FLOOR * (1.0 + scale))
+    err = _norm(predicted - reference) / denom
+    return np.where(np.isfinite(err), err, np.inf)
+
+
+def richardson(f: Callable[[float], Array], h: float) -> Array:
+    """f'(0) by central differences at h, h/2, h/4 and two Richardson steps."""
+    d = [(f(s) - f(-s)) / (2 * s) for s in (h, h / 2, h / 4)]
+    r1 = [(4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3]
+    return (16 * r1[1] - r1[0]) / 15
+
+
+def richardson_mixed(f: Callable[[float, float], Array], h: float) -> Array:
+    """∂²f/∂s∂t at 0 by mixed central differences at h, h/2, h/4 and Richardson."""
+    def m(s: float) -> Array:
+        return (f(s, s) - f(s, -s) - f(-s, s) + f(-s, -s)) / (4 * s * s)
+    d = [m(s) for s in (h, h / 2, h / 4)]
+    r1 = [(4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3]
+    return (16 * r1[1] - r1[0]) / 15
+
+
+def _unit(v: Array) -> Array:
+    return v / np.maximum(_norm(v), 1e-300)[:, None, None]
+
+
+class _Draws:
+    """One batch: base values, placeholder test functions, evaluation at shifted points."""
+
+    def __init__(self, st: Statement, seed: int) -> None:
+        self.st = st
+        self.rng = np.random.default_rng(seed)
+        self.sizes = assign_sizes(st.specs)
+        self.values = sample(st.specs, self.sizes, BATCH, self.rng)
+        self.functions = make_functions(st.specs, self.sizes, BATCH, self.rng)
+        self.base = self.env()
+
+    def direction(self, name: str) -> Array:
+        return _unit(direction(self.st.specs[name], self.sizes, BATCH, self.rng, name))
+
+    def env(self, shifts: dict[str, Array] | None = None,
+            differentials: dict[str, Array] | None = None) -> Env:
+        values = dict(self.values)
+        for name, delta in (shifts or {}).items():
+            values[name] = values[name] + delta
+        jacobians = instantiate(self.st.specs, self.sizes, self.functions, values)
+        return Env(BATCH, values, self.sizes, differentials or {}, jacobians)
+
+    def eval(self, tree: ast.Node, env: Env | None = None) -> Array:
+        return evaluate(tree, env or self.base)
+
+    def along(self, tree: ast.Node, dirs: dict[str, Array]) -> Callable[[float], Array]:
+        return lambda t: self.eval(tree, self.env({n: t * v for n, v in dirs.items()}))
+
+    def draw(self, index: int) -> dict[str, np.ndarray]:
+        return {name: v[index] for name, v in self.base.values.items()}
+
+
+def _directional(numerator: Array, v: Array, value: ast.Node, wrt_scalar: bool) -> Array:
+    """The directional derivative from a numerator-layout derivative J along v."""
+    if value.shape.is_scalar:
+        return np.einsum("bij,bji->b", numerator, v)[:, None, None]
+    if wrt_scalar:
+        return numerator * v
+    out = numerator @ v
+    return np.swapaxes(out, -1, -2) if value.shape.is_row else out
+
+
+def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None
+                      ) -> dict[str, Array]:
+    record = st.record
+    expr = st.trees["expression"]
+    v = d.direction(record.wrt)
+    wrt_scalar = st.specs[record.wrt].shape.is_scalar
+    fd = richardson(d.along(expr, {record.wrt: v}), STEP)
+    scale = _norm(d.eval(expr))
+    if result is not None:  # an erratum's printed form, in the record's layout
+        value = d.eval(result)
+        j = value if record.layout == "numerator" else np.swapaxes(value, -1, -2)
+        return {"printed": relative_error(_directional(j, v, expr, wrt_scalar), fd, scale)}
+    errors = {}
+    for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout):
+        value = d.eval(st.derivative(layout))
+        j = value if layout == "numerator" else np.swapaxes(value, -1, -2)
+        errors[f"derivative ({layout} layout)"] = relative_error(
+            _directional(j, v, expr, wrt_scalar), fd, scale)
+    dform = d.eval(st.differential, d.env(differentials={record.wrt: v}))
+    errors["differential form"] = relative_error(dform, fd, scale)
+    structure = st.specs[record.wrt].structure
+    if expr.shape.is_scalar and constrained(structure):
+        g = d.eval(st.derivative("denominator"))
+        errors["gradient lies in the structure's space"] = relative_error(
+            project(g, structure), g, 0.0)
+    return errors
+
+
+def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
+                        ) -> dict[str, Array]:
+    expr = st.trees["expression"]
+    dirs = {name: d.direction(name) for name in st.record.wrt}
+    fd = richardson(d.along(expr, dirs), STEP)
+    tree = result if result is not None else st.trees["differential"]
+    value = d.eval(tree, d.env(differentials=dirs))
+    return {"printed" if result is not None else "differential":
+            relative_error(value, fd, _norm(d.eval(expr)))}
+
+
+def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None
+                   ) -> dict[str, Array]:
+    record = st.record
+    expr = st.trees["expression"]
+    u, w = d.direction(record.wrt), d.direction(record.wrt)
+
+    def f(s: float, t: float) -> Array:
+        return d.eval(expr, d.env({record.wrt: s * u + t * w}))
+
+    fd = richardson_mixed(f, HESSIAN_STEP)
+    h = d.eval(result if result is not None else st.trees["hessian"])
+    predicted = np.swapaxes(u, -1, -2) @ h @ w
+    return {"printed" if result is not None else "hessian":
+            relative_error(predicted, fd, _norm(d.eval(expr)))}
+
+
+def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None
+                    ) -> dict[str, Array]:
+    lhs = d.eval(st.trees["lhs"])
+    rhs = d.eval(result if result is not None else st.trees["rhs"])
+    return {"printed" if result is not None else "equality": relative_error(lhs, rhs)}
+
+
+_CHECKS = {
+    "derivative": _check_derivative,
+    "differential": _check_differential,
+    "hessian": _check_hessian,
+    "equality": _check_equality,
+}
+
+
+def verify(st: Statement) -> Report:
+    """Verify every published form of a statement; a failure is re-checked on fresh draws."""
+    record = st.record
+    check = _CHECKS[record.type]
+    report = Report(record.id, False, METHOD[record.type], BATCH, float("inf"), 0)
+    for attempt in range(ATTEMPTS):
+        seed = seed_for(record.id, attempt)
+        report.seed, report.attempts = seed, attempt + 1
+        try:
+            draws = _Draws(st, seed)
+            errors = check(st, draws)
+        except SamplingError as exc:
+            report.message = f"cannot be sampled: {exc}"
+            return report
+        except np.linalg.LinAlgError as exc:
+            report.message = f"linear algebra failed on a draw: {exc}"
+            continue
+        report.checks = {name: float(e.max()) for name, e in errors.items()}
+        report.worst_error = max(report.checks.values())
+        if report.worst_error <= TOLERANCE:
+            report.ok = True
+            report.message = None
+            break
+        # The stated form first: its failure is the one the contributor can act on.
+        name, errs = next((n, e) for n, e in errors.items() if not e.max() <= TOLERANCE)
+        index = int(np.argmax(errs))
+        report.draw = draws.draw(index)
+        what = "evaluates to NaN or infinity" if not np.isfinite(errs[index]) else (
+            f"relative error {errs[index]:.2e} > {TOLERANCE:.0e}")
+        report.message = (f"{name} does not hold: {what} at draw {index} "
+                          f"(seed {seed}, re-checked on fresh draws)")
+    if report.ok and st.printed is not None:
+        _check_erratum(st, check, report)
+    return report
+
+
+def _check_erratum(st: Statement, check, report: Report) -> None:
+    draws = _Draws(st, seed_for(st.record.id, 99))
+    errors = check(st, draws, st.printed)["printed"]
+    report.erratum_error = float(np.median(errors))
+    if report.erratum_error <= 1e3 * TOLERANCE:
+        report.ok = False
+        report.message = (
+            "erratum: the printed form verifies too (median relative error "
+            f"{report.erratum_error:.1e}); either the source is right or the printed "
+            "expression is mistyped"
+        )
