@@ -5,20 +5,27 @@ Loading the catalog needs no verification and never imports SymPy.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.diagnostics import CatalogError, Diagnostic
+from kb.identity import Identity
 from kb.loader import (
     SOURCES_FILE,
-    Entry,
     find_sources,
     load_record,
     load_sources,
     record_files,
 )
 from kb.schema import Source
+from kb.search import SearchIndex
+
+if TYPE_CHECKING:
+    from kb.match import Match
 
 
 def default_root() -> Path:
@@ -31,23 +38,77 @@ def default_root() -> Path:
 
 @dataclass
 class Catalog:
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Identity] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __iter__(self) -> Iterator[Entry]:
+    def __iter__(self) -> Iterator[Identity]:
         return iter(self.entries.values())
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.entries
 
-    def get(self, record_id: str) -> Entry:
+    def get(self, record_id: str) -> Identity:
+        """The identity with this id; a KeyError suggests the closest ids."""
         try:
             return self.entries[record_id]
         except KeyError:
-            raise KeyError(f"no record with id '{record_id}'") from None
+            close = self.suggest(record_id)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"no identity with id '{record_id}'{hint}") from None
+
+    def suggest(self, record_id: str, n: int = 3) -> list[str]:
+        """The ids closest to a mistyped one."""
+        return difflib.get_close_matches(record_id, list(self.entries), n=n, cutoff=0.5)
+
+    @cached_property
+    def _index(self) -> SearchIndex:
+        return SearchIndex(list(self))
+
+    def search(self, query: str, limit: int = 10) -> list[Identity]:
+        """Identities ranked by relevance to ``query`` over titles, aliases, tags,
+        operations and the words of the expressions."""
+        return [hit.identity for hit in self._index.search(query, limit)]
+
+    def match(self, expression: str, wrt: str,
+              shapes: dict[str, tuple[int | str, int | str]] | None = None,
+              layout: str = "denominator", limit: int = 10) -> list[Match]:
+        """Identities whose statement matches ``expression`` by ``wrt`` up to renaming of
+        symbols, a scalar's transpose and cyclic rotation in a trace; each checked
+        numerically and returned with the derivative in the user's symbols."""
+        from kb.match import match
+
+        return match(list(self), expression, wrt, shapes, layout, limit)
+
+    def filter(self, kind: str | Iterable[str] | None = None,
+               ops: str | Iterable[str] | None = None,
+               structure: str | Iterable[str] | None = None,
+               source: str | Iterable[str] | None = None,
+               type: str | Iterable[str] | None = None,
+               tag: str | Iterable[str] | None = None) -> list[Identity]:
+        """Identities matching every criterion given.
+
+        ``kind``, ``type`` and ``source`` match any of the values given; ``ops``,
+        ``structure`` and ``tag`` need all of them.
+        """
+        def values(v: str | Iterable[str] | None) -> set[str] | None:
+            return None if v is None else {v} if isinstance(v, str) else set(v)
+
+        kinds, types, sources = values(kind), values(type), values(source)
+        needed_ops, structures, tags = values(ops), values(structure), values(tag)
+        out = []
+        for identity in self:
+            refs = {s.ref for s in identity.record.sources}
+            if ((kinds is None or identity.kind in kinds)
+                    and (types is None or identity.type in types)
+                    and (sources is None or refs & sources)
+                    and (needed_ops is None or needed_ops <= set(identity.operations))
+                    and (structures is None or structures <= set(identity.structures))
+                    and (tags is None or tags <= set(identity.tags))):
+                out.append(identity)
+        return out
 
 
 def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
@@ -84,6 +145,18 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
             continue
         catalog.entries[entry.id] = entry
     return catalog, problems
+
+
+def find_record(record_id: str, root: Path | None = None) -> Path | None:
+    """The file of a record, found by its id (the file name) without loading the catalog."""
+    root = root or default_root()
+    return next(iter(sorted(root.rglob(f"{record_id}.yaml"))), None)
+
+
+def record_ids(root: Path | None = None) -> list[str]:
+    """Every record id under ``root``, from the file names alone."""
+    root = root or default_root()
+    return sorted(p.stem for p in record_files([root]))
 
 
 def load(path: Path | str | None = None) -> Catalog:

@@ -77,3 +77,242 @@ def schema(output: Path) -> None:
     output.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n",
                       encoding="utf-8")
     click.echo(f"wrote {output}")
+
+
+def _catalog(root: Path | None):
+    """The catalog, or exit with every problem printed."""
+    from kb.catalog import load_entries
+
+    catalog, problems = load_entries(None, root)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1)
+    return catalog
+
+
+def _identity(record_id: str, root: Path | None):
+    """One identity, loaded alone from its file; an unknown id suggests close ones."""
+    import difflib
+
+    from kb.catalog import default_root, find_record, record_ids
+    from kb.loader import find_sources, load_record, load_sources
+
+    base = root or default_root()
+    path = find_record(record_id, base)
+    if path is None:
+        close = difflib.get_close_matches(record_id, record_ids(base), n=3, cutoff=0.5)
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise click.ClickException(f"no identity with id '{record_id}'{hint}")
+    sources, problems = load_sources(find_sources(path.parent, base / "sources.yaml"))
+    identity, found = load_record(path, sources)
+    for problem in problems + found:
+        click.echo(str(problem), err=True)
+    if identity is None:
+        raise SystemExit(1)
+    return identity, sources
+
+
+_root_option = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+                            help="The catalog folder (default: ./identities).")
+_layout_option = click.option("--layout", type=click.Choice(["denominator", "numerator"]),
+                              default="denominator", show_default=True)
+
+
+@main.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", default=10, show_default=True)
+@_root_option
+def search(query: tuple[str, ...], limit: int, root: Path | None) -> None:
+    """Search identities by title, alias, tag, operation and expression words.
+
+    Exits with 1 when nothing matches.
+    """
+    catalog = _catalog(root)
+    hits = catalog.search(" ".join(query), limit=limit)
+    for identity in hits:
+        click.echo(f"{identity.id:40s} {identity.title}")
+    if not hits:
+        click.echo("no identity matches", err=True)
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("record_id")
+@_layout_option
+@click.option("--format", "fmt", type=click.Choice(["text", "latex", "markdown", "json"]),
+              default="text", show_default=True)
+@_root_option
+def show(record_id: str, layout: str, fmt: str, root: Path | None) -> None:
+    """Show one identity, in either layout and format."""
+    identity, sources = _identity(record_id, root)
+    if fmt == "latex":
+        click.echo(identity.latex(layout))
+    elif fmt == "markdown":
+        click.echo(identity.markdown(layout), nl=False)
+    elif fmt == "json":
+        import json
+
+        click.echo(json.dumps(identity.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_text(identity, layout, sources))
+
+
+def _text(identity, layout: str, sources) -> str:
+    record = identity.record
+    lines = [f"{identity.title}  [{identity.id}]", ""]
+    if identity.type == "equality":
+        lines.append(f"  {identity.expression} = {identity.derivative()}")
+    elif identity.type == "differential":
+        lines.append(f"  d({identity.expression}) = {identity.derivative()}")
+    elif identity.type == "hessian":
+        lines.append(f"  Hessian of {identity.expression} by {record.wrt}: {identity.derivative()}")
+    else:
+        lines.append(f"  ∂/∂{record.wrt} {identity.expression} = {identity.derivative(layout)}"
+                     f"    ({identity.kind}, {layout} layout)")
+        lines.append(f"  d({identity.expression}) = {identity.differential()}")
+    lines.append("")
+    for name, var in record.variables.items():
+        rows, cols = var.shape
+        extra = f", {', '.join(map(str, var.structure))}" if var.structure else ""
+        extra += f", function of {var.function_of}" if var.function_of else ""
+        lines.append(f"  {name}: {rows}×{cols}{extra}")
+    lines.append("")
+    for ref, locator in ((s.ref, s.locator) for s in record.sources):
+        title = sources[ref].title if ref in sources else ref
+        lines.append(f"  Source: {title}, {locator}")
+    if record.notes:
+        lines += ["", f"  Note: {' '.join(record.notes.split())}"]
+    if record.erratum:
+        lines += ["", f"  Erratum ({record.erratum.ref}): prints {record.erratum.printed}; "
+                  f"{' '.join(record.erratum.explanation.split())}"]
+    return "\n".join(lines)
+
+
+@main.command("match")
+@click.argument("expression")
+@click.option("--wrt", required=True, help="The variable to differentiate by.")
+@click.option("--shape", "shapes", multiple=True, metavar="NAME=R,C",
+              help="A symbol's shape, e.g. --shape W=n,k (repeatable).")
+@_layout_option
+@_root_option
+def match_command(expression: str, wrt: str, shapes: tuple[str, ...], layout: str,
+                  root: Path | None) -> None:
+    """Find identities matching EXPRESSION (up to renaming of symbols), with the derivative
+    in your symbols. Exits with 1 when nothing matches, 2 on a bad expression."""
+    from kb.grammar import ExpressionError
+
+    given = {}
+    for item in shapes:
+        name, _, dims = item.partition("=")
+        parts = [d.strip() for d in dims.split(",")]
+        if not name or len(parts) != 2:
+            raise click.BadParameter(f"'{item}': write NAME=ROWS,COLS", param_hint="--shape")
+        given[name.strip()] = (parts[0], parts[1])
+    catalog = _catalog(root)
+    try:
+        matches = catalog.match(expression, wrt, shapes=given or None, layout=layout)
+    except ExpressionError as exc:
+        click.echo(f"error: {exc.message}\n  {exc.caret().replace(chr(10), chr(10) + '  ')}",
+                   err=True)
+        raise SystemExit(2) from None
+    for m in matches:
+        conditions = f"   if {'; '.join(m.conditions)}" if m.conditions else ""
+        click.echo(f"∂/∂{wrt} {expression} = {m.derivative}    [{m.identity.id}]{conditions}")
+    if not matches:
+        click.echo("no identity matches", err=True)
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("fmt", type=click.Choice(["json", "latex", "markdown"]))
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File (default: stdout).")
+@_layout_option
+@_root_option
+def export(fmt: str, output: Path | None, layout: str, root: Path | None) -> None:
+    """Export the catalog: json (everything, both layouts), latex (a file to \\input, one
+    macro per identity), markdown (snippets for MkDocs sites)."""
+    from kb import export as exports
+
+    catalog = _catalog(root)
+    identities = sorted(catalog, key=lambda i: i.id)
+    if fmt == "json":
+        text = exports.to_json(identities, catalog.sources)
+    elif fmt == "latex":
+        text = exports.to_latex(identities, catalog.sources)
+    else:
+        text = exports.to_markdown(identities, layout)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(identities)} identities)", err=True)
+
+
+@main.command()
+@click.argument("record_id")
+@click.option("--base-url", envvar="KB_SITE_URL", default="",
+              help="The published site's URL, for the permalink (env KB_SITE_URL).")
+@_root_option
+def cite(record_id: str, base_url: str, root: Path | None) -> None:
+    """BibTeX for the sources of an identity, and its permalink."""
+    from kb.export import bibtex, bibtex_key
+
+    identity, sources = _identity(record_id, root)
+    for ref in dict.fromkeys(s.ref for s in identity.record.sources):
+        click.echo(bibtex(ref, sources[ref]) + "\n")
+    for s in identity.record.sources:
+        click.echo(f"% \\cite[{s.locator}]{{{bibtex_key(s.ref)}}}")
+    url = base_url.rstrip("/") + "/" if base_url else ""
+    click.echo(f"% permalink: {url}identities/{identity.id}/")
+
+
+SKELETON = """\
+# yaml-language-server: $schema={schema}
+id: {id}
+title: TODO a one-line title
+aliases: []
+tags: []
+type: {type}
+{statement}variables:
+  X: {{shape: [n, m]}}
+sources:
+  - ref: TODO
+    locator: TODO equation, table row or section
+"""
+_STATEMENTS = {
+    "derivative": "expression: TODO\nwrt: X\nlayout: denominator\nderivative: TODO\n",
+    "differential": "expression: TODO\nwrt: X\ndifferential: TODO\n",
+    "hessian": "expression: TODO\nwrt: x\nhessian: TODO\n",
+    "equality": "lhs: TODO\nrhs: TODO\n",
+}
+
+
+@main.command()
+@click.argument("record_id")
+@click.option("--topic", default="misc", show_default=True, help="The folder under the root.")
+@click.option("--type", "statement_type", type=click.Choice(list(_STATEMENTS)),
+              default="derivative", show_default=True)
+@_root_option
+def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> None:
+    """Write a record skeleton, with the modeline that lets editors validate it."""
+    import os
+    import re
+
+    from kb.catalog import default_root, find_record
+    from kb.schema import ID_PATTERN
+
+    if not re.match(ID_PATTERN, record_id):
+        raise click.BadParameter("use lowercase words joined by '-', e.g. trace-of-axb",
+                                 param_hint="RECORD_ID")
+    base = root or default_root()
+    existing = find_record(record_id, base)
+    if existing is not None:
+        raise click.ClickException(f"{existing} already exists")
+    path = base / topic / f"{record_id}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema_path = base.resolve().parent / "schema" / "identity.schema.json"
+    relative = os.path.relpath(schema_path, path.parent.resolve())
+    path.write_text(SKELETON.format(schema=relative, id=record_id, type=statement_type,
+                                    statement=_STATEMENTS[statement_type]), encoding="utf-8")
+    click.echo(str(path))

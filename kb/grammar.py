@@ -56,7 +56,7 @@ args: expr ("," expr)*
 FNAME.2: /(@FNAMES@)(?![A-Za-z0-9_])/
 HADAMARD: "∘" | ".*"
 KRON: "⊗"
-POW: /\^\s*(\{[^{}]*\}|-\s*[0-9A-Za-z]|[0-9A-Za-z])/
+POW: /\^\s*(\{[^{}]*\}|-?\s*([0-9]+|[A-Za-z]))/
 NUMBER: /[0-9]+(\.[0-9]+)?/
 NAME: /[A-Za-z][A-Za-z0-9_]*/
 
@@ -90,7 +90,7 @@ def _pos(meta_or_token: object) -> int:
     return getattr(meta_or_token, "start_pos", 0) or 0
 
 
-_EXPONENT = re.compile(r"\^\s*(?:\{\s*(?P<braced>[^{}]*?)\s*\}|(?P<bare>-?\s*[0-9A-Za-z]))")
+_EXPONENT = re.compile(r"\^\s*(?:\{\s*(?P<braced>[^{}]*?)\s*\}|(?P<bare>-?\s*(?:[0-9]+|[A-Za-z])))")
 
 
 def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
@@ -99,6 +99,9 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
            else match.group("bare") if match else "")
     value = re.sub(r"\s+", "", raw or "")
     pos = token.start_pos or 0
+    if match and match.group("bare") and len(value.lstrip("-")) > 1:
+        # As in LaTeX a bare ^ takes one character, so X^12 would silently read as X^1 2.
+        raise ExpressionError(f"write ^{{{value}}}: a bare ^ takes one character", pos, text)
     if value == "T":
         return ast.Transpose(arg, pos=pos)
     if value == "-T":
@@ -238,15 +241,38 @@ def parse(text: str) -> ast.Node:
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression", 0, str(text))
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH, text)
     try:
         tree = _parser().parse(text)
+        node = _ToAst(text).transform(tree)
     except UnexpectedInput as exc:
         message, pos = _describe(exc, text)
         raise ExpressionError(message, pos, text) from None
-    try:
-        return _ToAst(text).transform(tree)
+    except RecursionError:
+        raise ExpressionError(_TOO_DEEP, 0, text) from None
     except Exception as exc:  # Lark wraps errors raised inside the transformer
         inner = getattr(exc, "orig_exc", exc)
         if isinstance(inner, ExpressionError):
             raise inner from None
+        if isinstance(inner, RecursionError):
+            raise ExpressionError(_TOO_DEEP, 0, text) from None
         raise
+    if _depth(node) > MAX_DEPTH:
+        raise ExpressionError(_TOO_DEEP, 0, text)
+    return node
+
+
+# Every later stage walks trees recursively; these bounds keep it far from Python's limit.
+MAX_LENGTH = 2000
+MAX_DEPTH = 100
+_TOO_DEEP = f"expression nested more than {MAX_DEPTH} levels deep: split it"
+
+
+def _depth(node: ast.Node) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in current.children())
+    return deepest

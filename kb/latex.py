@@ -11,7 +11,7 @@ from kb import ast
 from kb.functions import FUNCTIONS, GREEK
 
 # Precedence levels, loosest first.
-SUM, HADAMARD, PRODUCT, UNARY, POSTFIX, ATOM = range(1, 7)
+SUM, UNARY, HADAMARD, PRODUCT, POSTFIX, ATOM = range(1, 7)
 
 
 def latex_name(name: str) -> str:
@@ -50,17 +50,21 @@ def _render(node: ast.Node) -> tuple[str, int]:
         case ast.Sym(name=name) | ast.DimSize(name=name):
             return latex_name(name), ATOM
         case ast.Differential(name=name):
-            return rf"\mathrm{{d}}{latex_name(name)}", PRODUCT
+            return rf"\mathrm{{d}}{latex_name(name)}", ATOM
         case ast.DerivativeOf(func=func, wrt=wrt):
-            return rf"\frac{{\partial {latex_name(func)}}}{{\partial {latex_name(wrt)}}}", PRODUCT
+            return rf"\frac{{\partial {latex_name(func)}}}{{\partial {latex_name(wrt)}}}", POSTFIX
         case ast.ConstMatrix(kind="I"):
             return "I", ATOM
         case ast.ConstMatrix(kind="zeros"):
             return "0", ATOM
-        case ast.ConstMatrix(kind="ones", cols=cols):
-            return (r"\mathbf{1}" if cols == "1" else r"\mathbf{1}\mathbf{1}^{\top}"), ATOM
+        case ast.ConstMatrix(kind="ones", rows=rows, cols=cols):
+            if cols == "1":
+                return r"\mathbf{1}", ATOM
+            row = r"\mathbf{1}^{\top}"
+            return (row if rows == "1" else r"\mathbf{1}" + row), POSTFIX
         case ast.Neg(arg=arg):
-            return "-" + _wrap(arg, PRODUCT), UNARY
+            # Negation commutes with every product, so -A B and -A ∘ B need no parentheses.
+            return "-" + _wrap(arg, HADAMARD), UNARY
         case ast.Transpose(arg=arg):
             return _postfix(arg, r"\top")
         case ast.Inverse(arg=ast.Transpose(arg=arg)):
@@ -76,7 +80,9 @@ def _render(node: ast.Node) -> tuple[str, int]:
         case ast.Sub(left=a, right=b):
             return f"{_wrap(a, SUM)} - {_wrap(b, HADAMARD)}", SUM
         case ast.MatMul(left=a, right=b):
-            left, right = _wrap(a, PRODUCT), _wrap(b, POSTFIX)
+            # Products are associative: A (B C) reads as A B C.
+            left, right = _wrap(a, PRODUCT), _wrap(b, PRODUCT if isinstance(b, ast.MatMul)
+                                                   else POSTFIX)
             if isinstance(b, ast.Neg):
                 right = rf"\left({latex(b)}\right)"
             sep = r" \cdot " if right[:1].isdigit() else " "

@@ -82,10 +82,16 @@ def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.No
             return replace(node, arg=t(arg), shape=shape)
         case ast.Inverse(arg=arg) | ast.Power(arg=arg):
             return replace(node, arg=t(arg), shape=shape)
-        case ast.MatMul(left=left, right=right) if left.shape.is_scalar or right.shape.is_scalar:
-            return replace(node, left=t(left), right=t(right), shape=shape)
-        case ast.MatMul(left=left, right=right):
-            return replace(node, left=t(right), right=t(left), shape=shape)
+        case ast.MatMul():
+            # (c A B)^T = c B^T A^T, built left to right so it reads without parentheses.
+            factors = _factors(node)
+            scalars = [f for f in factors if f.shape.is_scalar]
+            matrices = [t(f) for f in reversed(factors) if not f.shape.is_scalar]
+            out, *rest = scalars + matrices
+            for factor in rest:
+                rows = factor.shape.rows if out.shape.is_scalar else out.shape.rows
+                out = ast.MatMul(out, factor, pos=node.pos, shape=Shape(rows, factor.shape.cols))
+            return out
         case ast.Add() | ast.Sub() | ast.Hadamard() | ast.HadamardDiv() | ast.Kron():
             return replace(node, left=t(node.left), right=t(node.right), shape=shape)
         case ast.Div(left=left):
@@ -103,13 +109,46 @@ def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.No
     return ast.Transpose(node, pos=node.pos, shape=shape)
 
 
+def _factors(node: ast.Node) -> list[ast.Node]:
+    """The factors of a product chain, in order; a 1×1 sub-product is one scalar factor."""
+    if isinstance(node, ast.MatMul) and not node.shape.is_scalar:
+        return _factors(node.left) + _factors(node.right)
+    return [node]
+
+
 # f(X)^T = f(X^T) for analytic matrix functions and the adjugate.
 _COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj"})
 
 
-def other_layout(derivative: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.Node:
-    """The derivative in the other layout: its transpose, simplified."""
-    return transpose(derivative, symmetric)
+def other_layout(derivative: ast.Node, layout: str,
+                 symmetric: frozenset[str] = frozenset()) -> ast.Node:
+    """A derivative stated in ``layout``, in the other layout: its transpose, simplified.
+
+    Every ``diff(u, x)`` of the result is in the other layout too, so the tree reads the same
+    way throughout.
+    """
+    return relayout(transpose(derivative, symmetric), other(layout))
+
+
+def relayout(node: ast.Node, layout: str) -> ast.Node:
+    """Rewrite every ``diff(u, x)`` into ``layout``: a derivative in the other layout is the
+    transpose of the one in this layout."""
+    if isinstance(node, ast.DerivativeOf):
+        if node.layout == layout or node.shape.is_scalar:
+            return replace(node, layout=layout)
+        flipped = replace(node, layout=layout, shape=node.shape.T)
+        return ast.Transpose(flipped, pos=node.pos, shape=node.shape)
+    changes = {}
+    for name in ("arg", "left", "right"):
+        child = getattr(node, name, None)
+        if isinstance(child, ast.Node):
+            changes[name] = relayout(child, layout)
+    if isinstance(node, ast.Call):
+        changes["args"] = tuple(relayout(a, layout) for a in node.args)
+    out = replace(node, **changes) if changes else node
+    if isinstance(out, ast.Transpose) and isinstance(out.arg, ast.Transpose):
+        return out.arg.arg
+    return out
 
 
 def differential_of(

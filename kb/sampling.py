@@ -123,9 +123,9 @@ def _sample_one(rng: np.random.Generator, batch: int, rows: int, cols: int,
         u = _orthogonal(rng, batch, rows)[:, :, :cols]
         v = _orthogonal(rng, batch, cols)
         return (u * _spread(rng, batch, cols)[:, None, :]) @ v
-    if S.DIAGONAL in key and key <= {S.DIAGONAL, S.INVERTIBLE, S.POSITIVE, S.SPD, S.SYMMETRIC}:
-        positive = bool(key & {S.POSITIVE, S.SPD})
-        if key & {S.INVERTIBLE, S.POSITIVE, S.SPD}:
+    if S.DIAGONAL in key and key <= {S.DIAGONAL, S.INVERTIBLE, S.SPD, S.SYMMETRIC}:
+        positive = S.SPD in key
+        if key & {S.INVERTIBLE, S.SPD}:
             values = _spread(rng, batch, rows, signed=not positive)
         else:
             values = rng.standard_normal((batch, rows))

@@ -12,7 +12,16 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from kb.dims import Dim
 from kb.functions import RESERVED
@@ -42,7 +51,7 @@ class _Strict(BaseModel):
 class Variable(_Strict):
     """A symbol of the record: its shape in symbolic dimensions and its structure."""
 
-    shape: tuple[int | str, int | str] = Field(
+    shape: tuple[StrictInt | StrictStr, StrictInt | StrictStr] = Field(
         description="rows and columns: a dimension name (n) or a positive integer; "
         "[n, 1] is a column vector, [1, 1] a scalar"
     )
@@ -89,6 +98,16 @@ class _Record(_Strict):
     sources: list[SourceRef] = Field(min_length=1)
     notes: str | None = None
     erratum: Erratum | None = None
+
+    @field_validator("sources")
+    @classmethod
+    def _once(cls, sources: list[SourceRef]) -> list[SourceRef]:
+        refs = [s.ref for s in sources]
+        repeated = sorted({r for r in refs if refs.count(r) > 1})
+        if repeated:
+            raise ValueError(f"cite each source once ({', '.join(repeated)} repeats): put "
+                             "several locators in one string")
+        return sources
 
     @field_validator("variables")
     @classmethod

@@ -53,6 +53,8 @@ class Statement:
     kind: Kind | None = None
     printed: ast.Node | None = None
     """The erratum's printed result, typed like the field it replaces."""
+    printed_problem: str | None = None
+    """Why the erratum's printed result is not even well formed, when it is not."""
 
     @property
     def type(self) -> str:
@@ -75,7 +77,7 @@ class Statement:
 
     @cached_property
     def _other(self) -> ast.Node:
-        return other_layout(self.trees["derivative"], self.symmetric)
+        return other_layout(self.trees["derivative"], self.record.layout, self.symmetric)
 
     @cached_property
     def differential(self) -> ast.Node | None:
@@ -101,7 +103,7 @@ def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
     return Scope(variables, frozenset(dims), differentials, layout)
 
 
-def _tree(record: Record, name: str, text: str, scope: Scope,
+def _tree(name: str, text: str, scope: Scope,
           problems: list[Problem]) -> ast.Node | None:
     try:
         return check(parse(text), scope)
@@ -142,39 +144,34 @@ def compile_record(record: Record) -> Statement:
         field_scope = scope
         if record.type == "differential" and name == "expression":
             field_scope = _scope(record, frozenset(), layout)
-        tree = _tree(record, name, getattr(record, name), field_scope, problems)
+        tree = _tree(name, getattr(record, name), field_scope, problems)
         if tree is not None:
             trees[name] = tree
-    printed = None
-    if record.erratum is not None and record.erratum.printed_expression is not None:
-        printed = _tree(record, "printed_expression", record.erratum.printed_expression, scope,
-                        problems)
-        if printed is not None:
-            problems = [
-                Problem(("erratum", "printed_expression"), p.message, p.pos)
-                if p.field == ("printed_expression",) else p
-                for p in problems
-            ]
+    printed, printed_problem = None, None
+    erratum = record.erratum
+    if erratum is not None and erratum.printed_expression is not None:
+        try:
+            printed = check(parse(erratum.printed_expression), scope)
+        except ExpressionError as exc:
+            problems.append(Problem(("erratum", "printed_expression"), exc.message, exc.pos))
+        except ShapeError as exc:
+            # A printed form that does not even type-check is its own evidence.
+            printed_problem = f"does not type-check: {exc.message}"
     if problems:
         raise StatementError(problems)
 
     kind = None
     first, second = (trees[f] for f in fields)
-    results = [(fields[1], second)] + ([("erratum", printed)] if printed is not None else [])
+    want = first.shape  # what the result must be, by type
     if isinstance(record, DerivativeRecord):
         wrt = specs[record.wrt].shape
         kind = kind_of(first.shape, wrt)
         if kind is None:
-            problems.append(Problem(("expression",), (
+            raise StatementError([Problem(("expression",), (
                 f"the derivative of a {first.shape} expression by a {wrt} variable has no "
-                "matrix form: state it as a differential record")))
-        else:
-            want = derivative_shape(first.shape, wrt, record.layout)
-            problems += [
-                Problem((where,), f"a {record.layout}-layout {kind} derivative must be {want}, "
-                        f"got {tree.shape}")
-                for where, tree in results if tree.shape != want
-            ]
+                "matrix form: state it as a differential record"))])
+        want = derivative_shape(first.shape, wrt, record.layout)
+        what = f"a {record.layout}-layout {kind} derivative must be {want}"
     elif isinstance(record, HessianRecord):
         wrt = specs[record.wrt].shape
         if not first.shape.is_scalar:
@@ -183,17 +180,18 @@ def compile_record(record: Record) -> Statement:
         if not wrt.is_column:
             problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector, got {wrt}"))
         want = Shape(wrt.rows, wrt.rows)
-        problems += [Problem((where,), f"the Hessian must be {want}, got {tree.shape}")
-                     for where, tree in results if tree.shape != want]
+        what = f"the Hessian must be {want}"
     else:
-        problems += [
-            Problem((where,), f"{where} is {tree.shape} but {fields[0]} is {first.shape}")
-            for where, tree in results if tree.shape != first.shape
-        ]
+        what = f"{fields[1]} must have the shape of {fields[0]}, {want}"
+    if second.shape != want:
+        problems.append(Problem((fields[1],), f"{what}, got {second.shape}"))
+    if printed is not None and printed.shape != want:
+        printed_problem = f"has the wrong shape: {what}, got {printed.shape}"
+        printed = None
     used = set(varying).union(*(ast.free_symbols(t) for t in trees.values()))
     unused = sorted(set(specs) - used)
     if unused:
         problems.append(Problem(("variables",), f"declared but not used: {', '.join(unused)}"))
     if problems:
         raise StatementError(problems)
-    return Statement(record, specs, trees, kind, printed)
+    return Statement(record, specs, trees, kind, printed, printed_problem)

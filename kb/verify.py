@@ -63,6 +63,8 @@ class Report:
     draw: dict[str, np.ndarray] | None = None
     erratum_error: float | None = None
     """The median relative error of the erratum's printed form: the evidence it is wrong."""
+    erratum_evidence: str | None = None
+    """The evidence that the printed form is wrong, in words."""
 
     def summary(self) -> str:
         if self.ok:
@@ -86,10 +88,14 @@ def _norm(x: Array) -> Array:
 
 
 def relative_error(predicted: Array, reference: Array, scale: Array | float = 0.0) -> Array:
-    """Per draw: |predicted - reference| / max(|predicted|, |reference|, FLOOR (1 + scale))."""
+    """Per draw: |predicted - reference| / max(|predicted|, |reference|, FLOOR (1 + scale)).
+
+    NaN or infinity anywhere in a draw gives an infinite error.
+    """
     denom = np.maximum(np.maximum(_norm(predicted), _norm(reference)), FLOOR * (1.0 + scale))
     err = _norm(predicted - reference) / denom
-    return np.where(np.isfinite(err), err, np.inf)
+    finite = np.isfinite(err) & np.isfinite(np.asarray(scale, dtype=float))
+    return np.where(finite, err, np.inf)
 
 
 def richardson(f: Callable[[float], Array], h: float) -> Array:
@@ -251,12 +257,18 @@ def verify(st: Statement) -> Report:
         name, errs = next((n, e) for n, e in errors.items() if not e.max() <= TOLERANCE)
         index = int(np.argmax(errs))
         report.draw = draws.draw(index)
-        what = "evaluates to NaN or infinity" if not np.isfinite(errs[index]) else (
-            f"relative error {errs[index]:.2e} > {TOLERANCE:.0e}")
-        report.message = (f"{name} does not hold: {what} at draw {index} "
-                          f"(seed {seed}, re-checked on fresh draws)")
+        if not np.isfinite(errs[index]):
+            # NaN is a domain error (log of a negative number, ...), not bad luck: no re-check.
+            report.message = (f"{name}: evaluates to NaN or infinity at draw {index} (seed "
+                              f"{seed}); do the variables need more structure?")
+            return report
+        report.message = (f"{name} does not hold: relative error {errs[index]:.2e} > "
+                          f"{TOLERANCE:.0e} at draw {index} (seed {seed}, re-checked on "
+                          "fresh draws)")
     if report.ok and st.printed is not None:
         _check_erratum(st, check, report)
+    elif st.printed_problem is not None:
+        report.erratum_evidence = f"the printed form {st.printed_problem}"
     return report
 
 
@@ -264,6 +276,8 @@ def _check_erratum(st: Statement, check, report: Report) -> None:
     draws = _Draws(st, seed_for(st.record.id, 99))
     errors = check(st, draws, st.printed)["printed"]
     report.erratum_error = float(np.median(errors))
+    report.erratum_evidence = (f"the printed form fails verification: median relative error "
+                               f"{report.erratum_error:.2g} over {BATCH} draws")
     if report.erratum_error <= 1e3 * TOLERANCE:
         report.ok = False
         report.message = (

@@ -1,0 +1,270 @@
+"""One identity of the catalog, as the lookup API hands it out.
+
+An :class:`Identity` wraps the validated record and its typed statement, and derives
+everything else: both layouts, the differential form, LaTeX, Markdown, a plain dict, and
+numpy callables for the expression and its derivative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kb import ast
+from kb.latex import latex, latex_name
+from kb.layouts import LAYOUTS
+from kb.numeric import Env, evaluate
+from kb.printer import to_text
+from kb.schema import Record
+from kb.statement import Statement
+
+if TYPE_CHECKING:
+    from kb.loader import Document
+    from kb.schema import Source
+    from kb.verify import Report
+
+PERMALINK_BASE = "identities/"
+
+
+def _check_layout(layout: str) -> str:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    return layout
+
+
+@dataclass
+class Identity:
+    """A loaded record: where it came from, the record, and its typed statement."""
+
+    path: Path
+    document: Document
+    record: Record
+    statement: Statement
+
+    # ---- fields --------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def type(self) -> str:
+        return self.record.type
+
+    @property
+    def kind(self) -> str | None:
+        """The derivative kind (scalar-by-matrix, …), inferred from the shapes."""
+        return str(self.statement.kind) if self.statement.kind else None
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self.record.aliases)
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.record.tags)
+
+    @property
+    def operations(self) -> list[str]:
+        """The operations the statement uses: function names and operators."""
+        ops: set[str] = set()
+        for tree in self.statement.trees.values():
+            for node in tree.walk():
+                name = _OPERATION_NAMES.get(type(node))
+                if isinstance(node, ast.Call):
+                    name = _CALL_NAMES.get(node.func, node.func)
+                if name:
+                    ops.add(name)
+        return sorted(ops)
+
+    @property
+    def structures(self) -> list[str]:
+        return sorted({str(s) for var in self.record.variables.values() for s in var.structure})
+
+    def diagnostic(self, loc: tuple[str | int, ...], message: str):
+        return self.document.diagnostic(loc, message)
+
+    # ---- statement forms --------------------------------------------------------------
+    def tree(self, field: str) -> ast.Node:
+        return self.statement.trees[field]
+
+    @property
+    def expression(self) -> str:
+        first = "lhs" if self.type == "equality" else "expression"
+        return to_text(self.tree(first))
+
+    def result_tree(self, layout: str = "denominator") -> ast.Node:
+        """The tree of the result: the derivative in ``layout``, the differential, …"""
+        _check_layout(layout)
+        if self.type == "derivative":
+            return self.statement.derivative(layout)
+        return self.tree(self.statement.result_field)
+
+    def derivative(self, layout: str = "denominator") -> str:
+        """The result in the expression language (in ``layout`` for derivatives)."""
+        return to_text(self.result_tree(layout))
+
+    def differential(self) -> str | None:
+        tree = self.statement.differential
+        return to_text(tree) if tree is not None else None
+
+    def latex(self, layout: str = "denominator") -> str:
+        """The whole statement as one LaTeX formula."""
+        return statement_latex(self.statement, self.result_tree(layout))
+
+    def differential_latex(self) -> str | None:
+        tree = self.statement.differential
+        if tree is None:
+            return None
+        return rf"\mathrm{{d}}{_operand(self.tree('expression'))} = {latex(tree)}"
+
+    def conditions(self) -> list[str]:
+        """The structure assumptions, in words: 'X: invertible, positive_determinant'."""
+        return [f"{name}: {', '.join(str(s) for s in var.structure)}"
+                for name, var in self.record.variables.items() if var.structure]
+
+    def markdown(self, layout: str = "denominator") -> str:
+        """A Markdown snippet with the formula, the conditions and the sources."""
+        lines = [f"**{self.title}**", "", "$$", self.latex(layout), "$$", ""]
+        if self.type == "derivative":
+            lines[0] += f" ({layout} layout)"
+        if self.conditions():
+            lines += ["Conditions: " + "; ".join(self.conditions()), ""]
+        lines += ["Sources: " + "; ".join(f"{s.ref}, {s.locator}" for s in self.record.sources)]
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything about the identity as plain data, with both layouts."""
+        data = self.record.model_dump(mode="json", exclude_none=True)
+        data["kind"] = self.kind
+        data["operations"] = self.operations
+        if self.type == "derivative":
+            data["layouts"] = {
+                layout: {"text": self.derivative(layout), "latex": self.latex(layout)}
+                for layout in LAYOUTS
+            }
+        else:
+            data["latex"] = self.latex()
+        if self.statement.differential is not None:
+            data["differential_form"] = {"text": self.differential(),
+                                         "latex": self.differential_latex()}
+        data["permalink"] = f"{PERMALINK_BASE}{self.id}/"
+        return data
+
+    def sources_with(self, registry: dict[str, Source]) -> list[tuple[Source | None, str]]:
+        return [(registry.get(s.ref), s.locator) for s in self.record.sources]
+
+    # ---- numerics -----------------------------------------------------------------------
+    def function(self) -> Callable[..., np.ndarray | float]:
+        """A numpy callable of the expression (the left side of an equality).
+
+        Arrays are passed by symbol name; vectors may be 1-D, scalars plain numbers.
+        """
+        first = "lhs" if self.type == "equality" else "expression"
+        return _callable(self, self.tree(first))
+
+    def derivative_function(self, layout: str = "denominator") -> Callable[..., Any]:
+        """A numpy callable of the result (the derivative in ``layout``, the Hessian, …)."""
+        return _callable(self, self.result_tree(layout))
+
+    def verify(self) -> Report:
+        from kb.verify import verify
+
+        return verify(self.statement)
+
+    # ---- display --------------------------------------------------------------------------
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.id}: {self.title}>"
+
+
+_OPERATION_NAMES = {
+    ast.Inverse: "inverse",
+    ast.Transpose: "transpose",
+    ast.Power: "power",
+    ast.Hadamard: "hadamard",
+    ast.HadamardDiv: "hadamard",
+    ast.Kron: "kronecker",
+    ast.DerivativeOf: "placeholder-function",
+    ast.Differential: "differential",
+}
+_CALL_NAMES = {"tr": "trace", "det": "determinant", "norm": "norm", "norm_F": "norm",
+               "expm": "matrix-function", "logm": "matrix-function", "sinm": "matrix-function",
+               "cosm": "matrix-function", "sqrtm": "matrix-function", "adj": "adjugate",
+               "log": "log"}
+
+
+def _operand(tree: ast.Node) -> str:
+    text = latex(tree)
+    simple = isinstance(tree, ast.Sym | ast.Call | ast.Transpose | ast.Inverse | ast.Power)
+    return text if simple else rf"\left({text}\right)"
+
+
+def statement_latex(st: Statement, result: ast.Node) -> str:
+    """The LaTeX of a statement with the given result tree."""
+    record = st.record
+    if record.type == "equality":
+        return f"{latex(st.trees['lhs'])} = {latex(result)}"
+    expr = st.trees["expression"]
+    if record.type == "differential":
+        return rf"\mathrm{{d}}{_operand(expr)} = {latex(result)}"
+    wrt = latex_name(record.wrt)
+    if record.type == "hessian":
+        return (rf"\frac{{\partial^2}}{{\partial {wrt}\, \partial {wrt}^{{\top}}}} "
+                rf"{_operand(expr)} = {latex(result)}")
+    return rf"\frac{{\partial}}{{\partial {wrt}}} {_operand(expr)} = {latex(result)}"
+
+
+def _callable(identity: Identity, tree: ast.Node) -> Callable[..., Any]:
+    specs = identity.statement.specs
+    if any(spec.function_of for spec in specs.values()):
+        raise ValueError(f"{identity.id} states a rule about placeholder functions; "
+                         "it has no numerical function")
+    needed = sorted(ast.free_symbols(tree) | {
+        n.name for n in tree.walk() if isinstance(n, ast.Differential)})
+
+    def call(**arrays: Any) -> np.ndarray | float:
+        missing = [n for n in needed if n not in arrays]
+        if missing:
+            raise TypeError(f"missing arrays: {', '.join(missing)}")
+        values: dict[str, np.ndarray] = {}
+        sizes: dict[str, int] = {}
+        for name in needed:
+            spec = specs[name.removeprefix("d")] if name not in specs else specs[name]
+            value = np.asarray(arrays[name], dtype=float)
+            value = value.reshape(-1, 1) if value.ndim == 1 else value.reshape(
+                value.shape if value.ndim else (1, 1))
+            _bind_sizes(name, spec.shape, value.shape, sizes)
+            values[name] = value[None]
+        differentials = {n[1:]: values.pop(n) for n in list(values) if n not in specs}
+        out = evaluate(tree, Env(1, values, sizes, differentials))[0]
+        return float(out[0, 0]) if out.shape == (1, 1) else out
+
+    call.__name__ = identity.id.replace("-", "_")
+    call.__doc__ = f"{identity.title}: evaluates {to_text(tree)}. Arguments: {', '.join(needed)}."
+    return call
+
+
+def _bind_sizes(name: str, shape, actual: tuple[int, ...], sizes: dict[str, int]) -> None:
+    """Learn dimension sizes from an array, or raise if it contradicts what is known."""
+    if len(actual) != 2:
+        raise ValueError(f"{name} must be a matrix of shape {shape}, got {actual}")
+    for dim, size in zip((shape.rows, shape.cols), actual, strict=True):
+        if len(dim.names) == 1 and dim.coefficient == 1:
+            known = sizes.setdefault(dim.names[0], size)
+            if known != size:
+                raise ValueError(f"{name}: dimension {dim} is {known} elsewhere but {size} here")
+        elif dim.size(sizes) != size:
+            raise ValueError(f"{name} must be {shape}, got {actual}")
