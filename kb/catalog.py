@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.diagnostics import CatalogError, Diagnostic
+from kb.diagnostics import CatalogError, Diagnostic, display_path
 from kb.identity import Identity
 from kb.loader import (
     SOURCES_FILE,
@@ -141,7 +141,8 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
             continue
         if entry.id in catalog.entries:
             first = catalog.entries[entry.id].path
-            problems.append(entry.diagnostic(("id",), f"duplicate id '{entry.id}' (also {first})"))
+            problems.append(entry.diagnostic(
+                ("id",), f"duplicate id '{entry.id}' (also {display_path(first)})"))
             continue
         catalog.entries[entry.id] = entry
     return catalog, problems

@@ -16,7 +16,8 @@ class FunctionSpec:
     name: str
     arity: int
     domain: str
-    """``scalar`` (1×1, or element-wise), ``square``, ``vector``, ``any``, ``pair``."""
+    """``scalar`` (1×1, or element-wise), ``square``, ``vector``, ``any``, ``pair``,
+    ``spectral`` (a symmetric matrix and an eigenvalue index)."""
     latex: str
     summary: str
 
@@ -41,6 +42,9 @@ _SPECS = [
     FunctionSpec("sum", 1, "any", r"\operatorname{sum}", "sum of all entries"),
     FunctionSpec("vec", 1, "any", r"\operatorname{vec}", "columns stacked into one column"),
     FunctionSpec("kron", 2, "pair", r"\otimes", "Kronecker product, same as A ⊗ B"),
+    FunctionSpec("pinv", 1, "any", r"^{+}", "Moore–Penrose pseudo-inverse"),
+    FunctionSpec("eigval", 2, "spectral", r"\lambda", "k-th smallest eigenvalue (symmetric)"),
+    FunctionSpec("eigvec", 2, "spectral", r"v", "its unit eigenvector, largest entry positive"),
     FunctionSpec("exp", 1, "scalar", r"\exp", "exponential"),
     FunctionSpec("log", 1, "scalar", r"\log", "natural logarithm"),
     FunctionSpec("sin", 1, "scalar", r"\sin", "sine"),

@@ -266,7 +266,7 @@ def parse(text: str) -> ast.Node:
 # Every later stage walks trees recursively; these bounds keep it far from Python's limit.
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
-_TOO_DEEP = f"expression nested more than {MAX_DEPTH} levels deep: split it"
+_TOO_DEEP = f"expression too long or nested too deeply (over {MAX_DEPTH} levels): split it"
 
 
 def _depth(node: ast.Node) -> int:

@@ -102,7 +102,7 @@ def _render(node: ast.Node) -> tuple[str, int]:
 
 def _call(node: ast.Call) -> str:
     func = node.func
-    (arg,) = node.args
+    arg = node.args[0]
     inner = latex(arg)
     if node.elementwise:
         return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)"
@@ -117,6 +117,11 @@ def _call(node: ast.Call) -> str:
             return rf"\sqrt{{{inner}}}" if func == "sqrt" else rf"{_wrap(arg, ATOM)}^{{1/2}}"
         case "exp" | "expm":
             return rf"e^{{{inner}}}"
+        case "pinv":
+            return rf"{_wrap(arg, ATOM)}^{{+}}"
+        case "eigval" | "eigvec":
+            symbol = r"\lambda" if func == "eigval" else "v"
+            return rf"{symbol}_{{{latex(node.args[1])}}}\left({latex(node.args[0])}\right)"
         case "diagm":
             return rf"\operatorname{{Diag}}\left({inner}\right)"
         case "log" if isinstance(arg, ast.Call) and arg.func == "det":

@@ -117,7 +117,7 @@ def _factors(node: ast.Node) -> list[ast.Node]:
 
 
 # f(X)^T = f(X^T) for analytic matrix functions and the adjugate.
-_COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj"})
+_COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj", "pinv"})
 
 
 def other_layout(derivative: ast.Node, layout: str,

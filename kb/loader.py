@@ -8,7 +8,7 @@ at the first problem: all files are read and every problem is returned.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -28,6 +28,8 @@ from kb.schema import RECORD_ADAPTER, RECORD_TYPES, SOURCES_ADAPTER, Source
 from kb.statement import StatementError, compile_record
 
 SOURCES_FILE = "sources.yaml"
+UNCOVERED_FILE = "uncovered.yaml"
+NOT_RECORDS = frozenset({SOURCES_FILE, UNCOVERED_FILE})
 MODELINE = "# yaml-language-server: $schema="
 
 Loc = tuple[str | int, ...]
@@ -41,6 +43,7 @@ class Document:
     data: object
     positions: dict[Loc, tuple[int, int, object]]
     """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
+    lines: list[str] = field(default_factory=list)
 
     def where(self, loc: Loc, offset: int | None = None, key: bool = False) -> tuple[int, int]:
         """1-based line and column of a location, inside a string value when ``offset``."""
@@ -53,10 +56,23 @@ class Document:
         line, col, raw = entry
         if offset is not None and isinstance(raw, str):
             if isinstance(raw, LiteralScalarString | FoldedScalarString):
-                return line + 2, col + 3 + offset
+                return self._in_block(line + 1, offset)
             quoted = isinstance(raw, DoubleQuotedScalarString | SingleQuotedScalarString)
             return line + 1, col + 1 + offset + int(quoted)
         return line + 1, col + 1
+
+    def _in_block(self, first: int, offset: int) -> tuple[int, int]:
+        """Line and column of a character of a block scalar (``|`` or ``>``) whose content
+        starts on 0-based line ``first``: each content line contributes its text plus one
+        separator, whether the block keeps or folds the newlines."""
+        for number in range(first, len(self.lines)):
+            text = self.lines[number]
+            content = text.lstrip(" ")
+            indent = len(text) - len(content)
+            if offset <= len(content) or number == len(self.lines) - 1:
+                return number + 1, indent + 1 + offset
+            offset -= len(content) + 1
+        return first + 1, 1
 
     def diagnostic(self, loc: Loc, message: str, offset: int | None = None,
                    key: bool = False) -> Diagnostic:
@@ -111,7 +127,7 @@ def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     except YAMLError as exc:
         return None, [Diagnostic(path, 1, 1, f"YAML: {exc}")]
     positions: dict = {(): (0, 0, node)}
-    return Document(path, _plain(node, (), positions), positions), []
+    return Document(path, _plain(node, (), positions), positions, text.splitlines()), []
 
 
 def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> list[Diagnostic]:
@@ -176,7 +192,8 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
     try:
         statement = compile_record(record)
     except StatementError as exc:
-        problems += [doc.diagnostic(p.field, p.message, offset=p.pos) for p in exc.problems]
+        problems += [doc.diagnostic(p.field, p.message, offset=p.pos, key=p.key)
+                     for p in exc.problems]
         return None, problems
     if problems:
         return None, problems
@@ -188,7 +205,7 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*.yaml")) if p.name != SOURCES_FILE)
+            files.extend(p for p in sorted(path.rglob("*.yaml")) if p.name not in NOT_RECORDS)
         else:
             files.append(path)
     return files

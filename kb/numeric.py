@@ -79,6 +79,8 @@ def _eval(node: ast.Node, env: Env) -> Array:
             return _eval(a, env) / _eval(b, env)
         case ast.Kron(left=a, right=b):
             return kron(_eval(a, env), _eval(b, env))
+        case ast.Call(func="eigval" | "eigvec", args=(arg, index)):
+            return _eigen(_eval(arg, env), int(index.value), node.func == "eigvec")
         case ast.Call(func=func, args=(arg,)):
             return _FUNCTIONS[func](_eval(arg, env))
     raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
@@ -131,6 +133,20 @@ def _spectral(x: Array, f) -> Array:
     return real
 
 
+def _eigen(x: Array, k: int, vector: bool) -> Array:
+    """The k-th smallest eigenvalue of the symmetric part, or its unit eigenvector with the
+    largest entry positive (a sign convention that is stable under small perturbations)."""
+    n = x.shape[-1]
+    if not 1 <= k <= n:
+        return np.full((x.shape[0], n if vector else 1, 1), np.nan)
+    w, v = np.linalg.eigh((x + np.swapaxes(x, -1, -2)) / 2)
+    if not vector:
+        return w[:, k - 1].reshape(-1, 1, 1)
+    u = v[:, :, k - 1]
+    big = np.take_along_axis(u, np.abs(u).argmax(axis=1)[:, None], axis=1)
+    return (u * np.sign(big))[:, :, None]
+
+
 def _diagm(x: Array) -> Array:
     batch, n, _ = x.shape
     out = np.zeros((batch, n, n))
@@ -154,6 +170,7 @@ _FUNCTIONS = {
     "norm_F": lambda x: _scalar(np.sqrt((x**2).sum(axis=(-2, -1)))),
     "sum": lambda x: _scalar(x.sum(axis=(-2, -1))),
     "vec": vec,
+    "pinv": np.linalg.pinv,
     "exp": np.exp,
     "log": np.log,
     "sin": np.sin,

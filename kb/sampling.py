@@ -56,9 +56,10 @@ def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:
     ]
     for sizes in itertools.permutations(SIZES, len(names)):
         table = dict(zip(names, sizes, strict=True))
-        if all(rows.size(table) > cols.size(table) for rows, cols in tall):
+        # Strictly taller, so a transposition cannot hide, unless the shape is square by name.
+        if all(rows == cols or rows.size(table) > cols.size(table) for rows, cols in tall):
             return table
-    raise SamplingError("no sizes make every full_column_rank variable taller than wide")
+    raise SamplingError("no sizes make every full_column_rank variable at least as tall as wide")
 
 
 def _orthogonal(rng: np.random.Generator, batch: int, n: int) -> Array:

@@ -8,26 +8,26 @@ The JSON Schema in ``schema/identity.schema.json`` is exported from these models
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
     StrictStr,
+    StringConstraints,
     TypeAdapter,
     field_validator,
     model_validator,
 )
 
 from kb.dims import Dim
-from kb.functions import RESERVED
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 
 
 class Structure(StrEnum):
@@ -48,10 +48,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _dimension(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"a dimension is a name such as n or a positive integer, got {value!r}")
+    Dim.parse(value)
+    return value
+
+
+DimensionField = Annotated[StrictInt | StrictStr, BeforeValidator(_dimension)]
+
+
 class Variable(_Strict):
     """A symbol of the record: its shape in symbolic dimensions and its structure."""
 
-    shape: tuple[StrictInt | StrictStr, StrictInt | StrictStr] = Field(
+    shape: tuple[DimensionField, DimensionField] = Field(
         description="rows and columns: a dimension name (n) or a positive integer; "
         "[n, 1] is a column vector, [1, 1] a scalar"
     )
@@ -62,13 +72,6 @@ class Variable(_Strict):
         "variable; the verifier instantiates it with random test functions",
     )
     description: str | None = None
-
-    @field_validator("shape")
-    @classmethod
-    def _dims(cls, shape: tuple[int | str, int | str]) -> tuple[int | str, int | str]:
-        for dim in shape:
-            Dim.parse(dim)
-        return shape
 
 
 class SourceRef(_Strict):
@@ -94,7 +97,10 @@ class _Record(_Strict):
     title: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
-    variables: dict[str, Variable]
+    variables: dict[Annotated[str, StringConstraints(pattern=NAME_PATTERN)], Variable] = Field(
+        description="every symbol of the statement; reserved names (function names, T) and "
+        "dX for a variable X are refused when the record is compiled"
+    )
     sources: list[SourceRef] = Field(min_length=1)
     notes: str | None = None
     erratum: Erratum | None = None
@@ -109,20 +115,6 @@ class _Record(_Strict):
                              "several locators in one string")
         return sources
 
-    @field_validator("variables")
-    @classmethod
-    def _names(cls, variables: dict[str, Variable]) -> dict[str, Variable]:
-        for name in variables:
-            if not NAME_PATTERN.match(name):
-                raise ValueError(f"'{name}' is not a valid symbol name")
-            if name in RESERVED:
-                raise ValueError(f"'{name}' is reserved (a function name or T)")
-            if name.startswith("d") and name[1:] in variables:
-                raise ValueError(f"'{name}' would collide with the differential of {name[1:]}")
-        for name, var in variables.items():
-            if var.function_of is not None and var.function_of not in variables:
-                raise ValueError(f"{name}: function_of names '{var.function_of}', not declared")
-        return variables
 
 
 class DerivativeRecord(_Record):
@@ -193,6 +185,17 @@ class Source(_Strict):
 
 
 SOURCES_ADAPTER: TypeAdapter[dict[str, Source]] = TypeAdapter(dict[str, Source])
+
+
+class Uncovered(_Strict):
+    """A place in a source that states no identity of its own, and why."""
+
+    locator: str = Field(min_length=1, description="eq. N, or eqs. N–M")
+    reason: str = Field(min_length=1)
+
+
+UNCOVERED_ADAPTER: TypeAdapter[dict[str, list[Uncovered]]] = TypeAdapter(
+    dict[str, list[Uncovered]])
 
 
 def json_schema() -> dict:

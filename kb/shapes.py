@@ -25,6 +25,11 @@ class ShapeError(ValueError):
         self.pos = pos
 
 
+class UndeclaredError(ShapeError):
+    """A name that is not declared (or not usable where it stands): the writer's mistake,
+    never evidence about the mathematics."""
+
+
 @dataclass(frozen=True)
 class VarInfo:
     """What the checker needs to know of a declared variable."""
@@ -65,16 +70,16 @@ def _sym(node: ast.Sym, scope: Scope) -> ast.Node:
     if name.startswith("d") and name[1:] in scope.variables:
         base = name[1:]
         if base not in scope.differentials:
-            raise ShapeError(
+            raise UndeclaredError(
                 f"'{name}' is the differential of {base}, which does not vary here"
-                + (f" (it varies: {', '.join(sorted(scope.differentials))})"
+                + (f" (only {', '.join(sorted(scope.differentials))} varies)"
                    if scope.differentials else ""),
                 node.pos,
             )
         return ast.Differential(base, pos=node.pos, shape=scope.variables[base].shape)
     if name in scope.dimensions:
         return ast.DimSize(name, pos=node.pos, shape=SCALAR)
-    raise ShapeError(f"undeclared symbol '{name}': declare it under variables", node.pos)
+    raise UndeclaredError(f"undeclared symbol '{name}': declare it under variables", node.pos)
 
 
 def _unary_same(node, scope: Scope) -> ast.Node:
@@ -159,10 +164,12 @@ def _kron(node: ast.Kron, scope: Scope) -> ast.Node:
 
 def _call(node: ast.Call, scope: Scope) -> ast.Node:
     spec = FUNCTIONS[node.func]
+    name = node.func
+    if spec.domain == "spectral":
+        return _spectral(node, scope)
     args = tuple(check(a, scope) for a in node.args)
     (arg,) = args
     shape = arg.shape
-    name = node.func
     if spec.domain == "scalar":
         if not node.elementwise and not shape.is_scalar:
             raise ShapeError(
@@ -192,16 +199,31 @@ def _call(node: ast.Call, scope: Scope) -> ast.Node:
             result = SCALAR
     elif name == "vec":
         result = Shape(shape.rows * shape.cols, Dim())
+    elif name == "pinv":
+        result = shape.T
     else:  # sum, norm_F
         result = SCALAR
     return replace(node, args=args, shape=result)
+
+
+def _spectral(node: ast.Call, scope: Scope) -> ast.Node:
+    matrix, index = node.args
+    matrix = check(matrix, scope)
+    if not matrix.shape.is_square:
+        raise ShapeError(f"{node.func}() needs a square matrix, got {_fmt(matrix.shape)}",
+                         node.pos)
+    if not (isinstance(index, ast.Num) and index.text.isdigit() and int(index.text) >= 1):
+        raise ShapeError(f"{node.func}(A, k): k is a positive integer (1 = the smallest)",
+                         index.pos)
+    shape = SCALAR if node.func == "eigval" else Shape(matrix.shape.rows, Dim())
+    return replace(node, args=(matrix, index.with_shape(SCALAR)), shape=shape)
 
 
 def _const(node: ast.ConstMatrix, scope: Scope) -> ast.Node:
     dims = []
     for dim in (node.rows, node.cols):
         if not dim.isdigit() and dim not in scope.dimensions:
-            raise ShapeError(
+            raise UndeclaredError(
                 f"{node.kind}(): '{dim}' is not a dimension of this record's variables", node.pos
             )
         dims.append(Dim.parse(dim))
@@ -213,7 +235,7 @@ def _derivative_of(node: ast.DerivativeOf, scope: Scope) -> ast.Node:
     wrt = scope.variables.get(node.wrt)
     if func is None or wrt is None:
         missing = node.func if func is None else node.wrt
-        raise ShapeError(f"undeclared symbol '{missing}' in diff()", node.pos)
+        raise UndeclaredError(f"undeclared symbol '{missing}' in diff()", node.pos)
     if func.function_of != node.wrt:
         raise ShapeError(
             f"diff({node.func}, {node.wrt}): {node.func} must be declared "

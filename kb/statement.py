@@ -11,6 +11,7 @@ from functools import cached_property
 
 from kb import ast
 from kb.dims import Shape
+from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
 from kb.layouts import Kind, derivative_shape, differential_of, kind_of, other_layout
 from kb.sampling import VarSpec
@@ -22,7 +23,7 @@ from kb.schema import (
     Record,
     Structure,
 )
-from kb.shapes import Scope, ShapeError, VarInfo, check
+from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, check
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Problem:
     field: tuple[str | int, ...]
     message: str
     pos: int | None = None
+    key: bool = False
+    """Point at the key of ``field`` (a variable's name) rather than its value."""
 
 
 class StatementError(ValueError):
@@ -114,9 +117,30 @@ def _tree(name: str, text: str, scope: Scope,
     return None
 
 
+def _name_problems(record: Record) -> list[Problem]:
+    """Variable names that are reserved, collide with a differential, or name an undeclared
+    function argument; each located at the name."""
+    problems = []
+    variables = record.variables
+    for name, var in variables.items():
+        where = ("variables", name)
+        if name in RESERVED:
+            problems.append(Problem(where, f"'{name}' is reserved (a function name or T): "
+                                    "rename the variable", key=True))
+        elif name.startswith("d") and name[1:] in variables:
+            problems.append(Problem(where, f"'{name}' would collide with the differential of "
+                                    f"{name[1:]}: rename it", key=True))
+        if var.function_of is not None and var.function_of not in variables:
+            problems.append(Problem((*where, "function_of"), f"function_of names "
+                                    f"'{var.function_of}', which is not declared"))
+    return problems
+
+
 def compile_record(record: Record) -> Statement:
     """Typed trees of a record, or :class:`StatementError` listing every problem."""
-    problems: list[Problem] = []
+    problems = _name_problems(record)
+    if problems:
+        raise StatementError(problems)
     specs = {
         name: VarSpec(Shape.parse(var.shape), frozenset(var.structure), var.function_of)
         for name, var in record.variables.items()
@@ -152,7 +176,7 @@ def compile_record(record: Record) -> Statement:
     if erratum is not None and erratum.printed_expression is not None:
         try:
             printed = check(parse(erratum.printed_expression), scope)
-        except ExpressionError as exc:
+        except (ExpressionError, UndeclaredError) as exc:
             problems.append(Problem(("erratum", "printed_expression"), exc.message, exc.pos))
         except ShapeError as exc:
             # A printed form that does not even type-check is its own evidence.
@@ -189,9 +213,8 @@ def compile_record(record: Record) -> Statement:
         printed_problem = f"has the wrong shape: {what}, got {printed.shape}"
         printed = None
     used = set(varying).union(*(ast.free_symbols(t) for t in trees.values()))
-    unused = sorted(set(specs) - used)
-    if unused:
-        problems.append(Problem(("variables",), f"declared but not used: {', '.join(unused)}"))
+    problems += [Problem(("variables", name), f"declared but not used: {name}", key=True)
+                 for name in specs if name not in used]
     if problems:
         raise StatementError(problems)
     return Statement(record, specs, trees, kind, printed, printed_problem)
