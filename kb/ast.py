@@ -83,6 +83,8 @@ class DerivativeOf(Node):
     func: str
     wrt: str
     layout: str = "denominator"
+    order: int = 1
+    """1, or 2 for the second derivative by a scalar: ``diff(u, x, 2)``."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,62 @@ class Inverse(Node):
 
 
 @dataclass(frozen=True)
+class IntExpr:
+    """An integer exponent or bound: a constant plus integer symbols with coefficients,
+    as in ``k - 1 - r``."""
+
+    const: int = 0
+    terms: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def names(self) -> set[str]:
+        return {name for name, _ in self.terms}
+
+    def __str__(self) -> str:
+        parts = []
+        for name, coef in self.terms:
+            sign = "-" if coef < 0 else "+"
+            size = "" if abs(coef) == 1 else str(abs(coef))
+            parts.append((sign, f"{size}{name}"))
+        if self.const or not parts:
+            parts.append(("-" if self.const < 0 else "+", str(abs(self.const))))
+        first_sign, first = parts[0]
+        text = ("-" if first_sign == "-" else "") + first
+        return text + "".join(f" {sign} {item}" for sign, item in parts[1:])
+
+
+@dataclass(frozen=True)
 class Power(Node):
-    """Matrix power ``X^k`` (for a 1×1 operand, the scalar power); k may be negative."""
+    """Matrix power ``X^k`` (for a 1×1 operand, the scalar power); k may be negative.
+
+    ``symbolic`` holds the integer symbols of an exponent such as ``k - 1``; ``exponent``
+    is then its constant part.
+    """
 
     arg: Node
     exponent: int
+    symbolic: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def power(self) -> IntExpr:
+        return IntExpr(self.exponent, self.symbolic)
+
+
+@dataclass(frozen=True)
+class Summation(Node):
+    """``sum_{r=0}^{k-1} F``: a finite sum over an integer index."""
+
+    index: str
+    lower: IntExpr
+    upper: IntExpr
+    body: Node
+
+
+@dataclass(frozen=True)
+class Index(Node):
+    """A summation index used as a number."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -172,15 +225,38 @@ class Call(Node):
     elementwise: bool = False
 
 
+def map_children(node: Node, f) -> Node:
+    """The node with every child ``c`` (and every node in a tuple of children) replaced by
+    ``f(c)``; the node itself when nothing changed."""
+    changes = {}
+    for fld in fields(node):
+        value = getattr(node, fld.name)
+        if isinstance(value, Node):
+            new = f(value)
+            if new is not value:
+                changes[fld.name] = new
+        elif isinstance(value, tuple) and value and isinstance(value[0], Node):
+            new_items = tuple(f(v) for v in value)
+            if any(a is not b for a, b in zip(new_items, value, strict=True)):
+                changes[fld.name] = new_items
+    return replace(node, **changes) if changes else node
+
+
 def free_symbols(node: Node) -> set[str]:
-    """Names of the variables a tree mentions (differentials not included)."""
+    """Names of the variables a tree mentions (differentials not included), integer symbols
+    of exponents and bounds included."""
     names: set[str] = set()
     for n in node.walk():
         if isinstance(n, Sym):
             names.add(n.name)
         elif isinstance(n, DerivativeOf):
             names.update((n.func, n.wrt))
-    return names
+        elif isinstance(n, Power):
+            names.update(name for name, _ in n.symbolic)
+        elif isinstance(n, Summation):
+            names.update((n.lower.names | n.upper.names) - {n.index})
+    indices = {n.index for n in node.walk() if isinstance(n, Summation)}
+    return names - indices
 
 
 def differentials(node: Node) -> set[str]:

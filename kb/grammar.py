@@ -44,6 +44,7 @@ GRAMMAR = r"""
 
 ?factor: atom
        | factor POW            -> power
+       | SUMHEAD factor        -> summation
 
 ?atom: NUMBER                  -> number
      | NAME                    -> symbol
@@ -57,6 +58,7 @@ FNAME.2: /(@FNAMES@)(?![A-Za-z0-9_])/
 HADAMARD: "∘" | ".*"
 KRON: "⊗"
 POW: /\^\s*(\{[^{}]*\}|-?\s*([0-9]+|[A-Za-z]))/
+SUMHEAD.3: /sum_\{[^{}]*\}\s*\^\s*(\{[^{}]*\}|[0-9A-Za-z])/
 NUMBER: /[0-9]+(\.[0-9]+)?/
 NAME: /[A-Za-z][A-Za-z0-9_]*/
 
@@ -108,6 +110,9 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
         return ast.Inverse(ast.Transpose(arg, pos=pos), pos=pos)
     if value == "-1":
         return ast.Inverse(arg, pos=pos)
+    symbolic = int_expr(value)
+    if symbolic is not None and symbolic.terms:
+        return ast.Power(arg, symbolic.const, symbolic.terms, pos=pos)
     if re.fullmatch(r"-?[0-9]+", value):
         k = int(value)
         if k == 0:
@@ -120,6 +125,44 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
         pos,
         text,
     )
+
+
+_INT_TERM = re.compile(r"([+-]?)([0-9]+)?([A-Za-z][A-Za-z0-9_]*)?")
+
+
+def int_expr(text: str) -> ast.IntExpr | None:
+    """``k - 1 - r`` as an :class:`~kb.ast.IntExpr`, or None if it is not one."""
+    compact = re.sub(r"\s+", "", text)
+    pieces = re.findall(r"[+-]?[^+-]+", compact)
+    if not compact or "".join(pieces) != compact:
+        return None
+    const, terms = 0, {}
+    for piece in pieces:
+        match = _INT_TERM.fullmatch(piece)
+        if not match or (match.group(2) is None and match.group(3) is None):
+            return None
+        sign = -1 if match.group(1) == "-" else 1
+        number = int(match.group(2)) if match.group(2) else 1
+        if match.group(3):
+            terms[match.group(3)] = terms.get(match.group(3), 0) + sign * number
+        else:
+            const += sign * number
+    return ast.IntExpr(const, tuple(sorted((n, c) for n, c in terms.items() if c)))
+
+
+_SUMHEAD = re.compile(r"sum_\{\s*(?P<index>[A-Za-z][A-Za-z0-9_]*)\s*=\s*(?P<lower>[^{}]*)\}\s*"
+                      r"\^\s*(?:\{(?P<upper>[^{}]*)\}|(?P<bare>[0-9A-Za-z]))")
+
+
+def _summation(token: Token, body: ast.Node, text: str) -> ast.Summation:
+    pos = token.start_pos or 0
+    match = _SUMHEAD.fullmatch(str(token))
+    lower = int_expr(match.group("lower")) if match else None
+    upper = int_expr(match.group("upper") or match.group("bare")) if match else None
+    if match is None or lower is None or upper is None:
+        raise ExpressionError("write a sum as sum_{r=0}^{k-1} (...), with integer bounds",
+                              pos, text)
+    return ast.Summation(match.group("index"), lower, upper, body, pos=pos)
 
 
 @v_args(meta=True, inline=True)
@@ -164,6 +207,9 @@ class _ToAst(Transformer):
     def power(self, meta, a, token):
         return _exponent(a, token, self.text)
 
+    def summation(self, meta, token, body):
+        return _summation(token, body, self.text)
+
     def args(self, meta, *items):
         return tuple(items)
 
@@ -195,11 +241,17 @@ def _call(name: str, args: tuple[ast.Node, ...], elementwise: bool, pos: int, te
         rows, cols = (dims[0], dims[0]) if arity == 1 else (dims[0], dims[1])
         return ast.ConstMatrix(name, rows, cols, pos=pos)
     if name == "diff":
-        if elementwise or len(args) != 2 or not all(isinstance(a, ast.Sym) for a in args):
+        order = args[2] if len(args) == 3 else None
+        if (elementwise or len(args) not in (2, 3)
+                or not all(isinstance(a, ast.Sym) for a in args[:2])
+                or (order is not None and not (isinstance(order, ast.Num)
+                                               and order.text in ("1", "2")))):
             raise ExpressionError(
-                "diff(u, x) takes a placeholder function and the variable it depends on", pos, text
+                "diff(u, x) takes a placeholder function and the variable it depends on "
+                "(diff(u, x, 2) for the second derivative by a scalar)", pos, text
             )
-        return ast.DerivativeOf(args[0].name, args[1].name, pos=pos)
+        return ast.DerivativeOf(args[0].name, args[1].name,
+                                order=int(order.text) if order else 1, pos=pos)
     if name == "kron" and len(args) == 2 and not elementwise:
         return ast.Kron(args[0], args[1], pos=pos)
     spec = FUNCTIONS[name]

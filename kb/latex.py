@@ -51,6 +51,9 @@ def _render(node: ast.Node) -> tuple[str, int]:
             return latex_name(name), ATOM
         case ast.Differential(name=name):
             return rf"\mathrm{{d}}{latex_name(name)}", ATOM
+        case ast.DerivativeOf(func=func, wrt=wrt, order=2):
+            return (rf"\frac{{\partial^2 {latex_name(func)}}}{{\partial {latex_name(wrt)}^2}}",
+                    POSTFIX)
         case ast.DerivativeOf(func=func, wrt=wrt):
             return rf"\frac{{\partial {latex_name(func)}}}{{\partial {latex_name(wrt)}}}", POSTFIX
         case ast.ConstMatrix(kind="I"):
@@ -73,8 +76,13 @@ def _render(node: ast.Node) -> tuple[str, int]:
             return _postfix(arg, f"-{k}")
         case ast.Inverse(arg=arg):
             return _postfix(arg, "-1")
-        case ast.Power(arg=arg, exponent=k):
-            return _postfix(arg, str(k))
+        case ast.Power(arg=arg):
+            return _postfix(arg, str(node.power))
+        case ast.Summation(index=index, lower=lower, upper=upper, body=body):
+            return (rf"\sum_{{{latex_name(index)}={lower}}}^{{{upper}}} {_wrap(body, POSTFIX)}",
+                    POSTFIX)
+        case ast.Index(name=name):
+            return latex_name(name), ATOM
         case ast.Add(left=a, right=b):
             return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
         case ast.Sub(left=a, right=b):

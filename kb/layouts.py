@@ -96,6 +96,8 @@ def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.No
             return replace(node, left=t(node.left), right=t(node.right), shape=shape)
         case ast.Div(left=left):
             return replace(node, left=t(left), shape=shape)
+        case ast.Summation(body=body):
+            return replace(node, body=t(body), shape=shape)
         case ast.ConstMatrix(kind=kind, rows=rows, cols=cols):
             return replace(node, rows=cols, cols=rows, shape=shape) if kind != "I" else node
         case ast.DerivativeOf(layout=layout):
@@ -138,14 +140,7 @@ def relayout(node: ast.Node, layout: str) -> ast.Node:
             return replace(node, layout=layout)
         flipped = replace(node, layout=layout, shape=node.shape.T)
         return ast.Transpose(flipped, pos=node.pos, shape=node.shape)
-    changes = {}
-    for name in ("arg", "left", "right"):
-        child = getattr(node, name, None)
-        if isinstance(child, ast.Node):
-            changes[name] = relayout(child, layout)
-    if isinstance(node, ast.Call):
-        changes["args"] = tuple(relayout(a, layout) for a in node.args)
-    out = replace(node, **changes) if changes else node
+    out = ast.map_children(node, lambda child: relayout(child, layout))
     if isinstance(out, ast.Transpose) and isinstance(out.arg, ast.Transpose):
         return out.arg.arg
     return out

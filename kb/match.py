@@ -164,14 +164,7 @@ def rename(node: ast.Node, mapping: Mapping[str, str]) -> ast.Node:
             return replace(node, name=mapping.get(name, name))
         case ast.DerivativeOf(func=func, wrt=wrt):
             return replace(node, func=mapping.get(func, func), wrt=mapping.get(wrt, wrt))
-    changes = {}
-    for f in fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, ast.Node):
-            changes[f.name] = rename(value, mapping)
-        elif isinstance(value, tuple) and value and isinstance(value[0], ast.Node):
-            changes[f.name] = tuple(rename(v, mapping) for v in value)
-    return replace(node, **changes) if changes else node
+    return ast.map_children(node, lambda child: rename(child, mapping))
 
 
 def _user_scope(identity: Identity, mapping: dict[str, str],

@@ -25,8 +25,33 @@ class Env:
     values: Mapping[str, Array]
     sizes: Mapping[str, int]
     differentials: Mapping[str, Array] = field(default_factory=dict)
-    jacobians: Mapping[tuple[str, str], Array] = field(default_factory=dict)
-    """numerator-layout derivatives of placeholder functions, by (function, variable)."""
+    jacobians: Mapping[tuple[str, str, int], Array] = field(default_factory=dict)
+    """numerator-layout derivatives of placeholder functions, by (function, variable, order)."""
+    integers: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """summation indices in scope: one integer per draw."""
+
+    def integer(self, name: str) -> np.ndarray:
+        """An integer variable or summation index, one value per draw."""
+        if name in self.integers:
+            return self.integers[name]
+        return np.rint(self.values[name][:, 0, 0]).astype(int)
+
+    def subset(self, rows: np.ndarray, **integers: int) -> Env:
+        """The draws ``rows`` only, with summation indices bound."""
+        def pick(table):
+            return {key: value[rows] for key, value in table.items()}
+
+        bound = pick(self.integers) | {k: np.full(rows.size, v) for k, v in integers.items()}
+        return Env(rows.size, pick(self.values), self.sizes, pick(self.differentials),
+                   pick(self.jacobians), bound)
+
+
+def int_values(expr: ast.IntExpr, env: Env) -> np.ndarray:
+    """An integer expression, one value per draw."""
+    out = np.full(env.batch, expr.const)
+    for name, coef in expr.terms:
+        out = out + coef * env.integer(name)
+    return out
 
 
 def evaluate(node: ast.Node, env: Env) -> Array:
@@ -45,8 +70,8 @@ def _eval(node: ast.Node, env: Env) -> Array:
             return np.full((env.batch, 1, 1), float(env.sizes[name]))
         case ast.Differential(name=name):
             return env.differentials[name]
-        case ast.DerivativeOf(func=func, wrt=wrt, layout=layout):
-            jac = env.jacobians[(func, wrt)]
+        case ast.DerivativeOf(func=func, wrt=wrt, layout=layout, order=order):
+            jac = env.jacobians[(func, wrt, order)]
             return jac if layout == "numerator" else np.swapaxes(jac, -1, -2)
         case ast.ConstMatrix(kind=kind):
             rows, cols = node.shape.sizes(env.sizes)
@@ -60,8 +85,14 @@ def _eval(node: ast.Node, env: Env) -> Array:
             return np.swapaxes(_eval(arg, env), -1, -2)
         case ast.Inverse(arg=arg):
             return np.linalg.inv(_eval(arg, env))
-        case ast.Power(arg=arg, exponent=k):
+        case ast.Power(arg=arg, exponent=k, symbolic=()):
             return np.linalg.matrix_power(_eval(arg, env), k)
+        case ast.Power(arg=arg):
+            return _varying_power(_eval(arg, env), int_values(node.power, env))
+        case ast.Summation():
+            return _summation(node, env)
+        case ast.Index(name=name):
+            return env.integer(name).reshape(-1, 1, 1).astype(float)
         case ast.Add(left=a, right=b):
             return _eval(a, env) + _eval(b, env)
         case ast.Sub(left=a, right=b):
@@ -84,6 +115,26 @@ def _eval(node: ast.Node, env: Env) -> Array:
         case ast.Call(func=func, args=(arg,)):
             return _FUNCTIONS[func](_eval(arg, env))
     raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
+
+
+def _varying_power(x: Array, powers: np.ndarray) -> Array:
+    """X^k with k varying over the draws: one matrix_power call per distinct k."""
+    out = np.empty_like(x)
+    for k in np.unique(powers):
+        rows = powers == k
+        out[rows] = np.linalg.matrix_power(x[rows], int(k))
+    return out
+
+
+def _summation(node: ast.Summation, env: Env) -> Array:
+    low, high = int_values(node.lower, env), int_values(node.upper, env)
+    rows, cols = node.shape.sizes(env.sizes)
+    total = np.zeros((env.batch, rows, cols))
+    for r in range(int(low.min(initial=0)), int(high.max(initial=-1)) + 1):
+        draws = np.nonzero((low <= r) & (r <= high))[0]
+        if draws.size:
+            total[draws] += _eval(node.body, env.subset(draws, **{node.index: r}))
+    return total
 
 
 def kron(a: Array, b: Array) -> Array:

@@ -30,8 +30,8 @@ def _print(node: ast.Node) -> tuple[str, int]:
             return name, ATOM
         case ast.Differential(name=name):
             return f"d{name}", ATOM
-        case ast.DerivativeOf(func=func, wrt=wrt):
-            return f"diff({func}, {wrt})", ATOM
+        case ast.DerivativeOf(func=func, wrt=wrt, order=order):
+            return f"diff({func}, {wrt}{', 2' if order == 2 else ''})", ATOM
         case ast.ConstMatrix(kind="I", rows=rows):
             return f"I({rows})", ATOM
         case ast.ConstMatrix(kind=kind, rows=rows, cols=cols):
@@ -46,8 +46,12 @@ def _print(node: ast.Node) -> tuple[str, int]:
             return _wrap(arg, ATOM) + f"^{{-{k}}}", POSTFIX
         case ast.Inverse(arg=arg):
             return _wrap(arg, ATOM) + "^{-1}", POSTFIX
-        case ast.Power(arg=arg, exponent=k):
-            return _wrap(arg, ATOM) + f"^{{{k}}}", POSTFIX
+        case ast.Power(arg=arg):
+            return _wrap(arg, ATOM) + f"^{{{node.power}}}", POSTFIX
+        case ast.Summation(index=index, lower=lower, upper=upper, body=body):
+            return f"sum_{{{index}={lower}}}^{{{upper}}} {_wrap(body, POSTFIX)}", POSTFIX
+        case ast.Index(name=name):
+            return name, ATOM
         case ast.Add(left=a, right=b):
             return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
         case ast.Sub(left=a, right=b):

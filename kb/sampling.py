@@ -39,6 +39,7 @@ class VarSpec:
     shape: Shape
     structure: frozenset[Structure] = frozenset()
     function_of: str | None = None
+    integer: tuple[int, int] | None = None
 
 
 def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:
@@ -83,7 +84,7 @@ def _sample_one(rng: np.random.Generator, batch: int, rows: int, cols: int,
                 structure: frozenset[Structure], name: str) -> Array:
     square = rows == cols
     needs_square = structure & {S.SYMMETRIC, S.SPD, S.INVERTIBLE, S.ORTHOGONAL, S.DIAGONAL,
-                                S.SKEW_SYMMETRIC}
+                                S.SKEW_SYMMETRIC, S.DISTINCT_EIGENVALUES}
     if needs_square and not square:
         raise SamplingError(
             f"{name}: {', '.join(sorted(needs_square))} needs a square shape, got {rows}×{cols}"
@@ -101,6 +102,12 @@ def _sample_one(rng: np.random.Generator, batch: int, rows: int, cols: int,
         x[:, :, 0] *= flip[:, None]
         return x
     key = frozenset(structure) - ({S.SYMMETRIC, S.INVERTIBLE} if S.SPD in structure else set())
+    if S.DISTINCT_EIGENVALUES in key:
+        if key - {S.DISTINCT_EIGENVALUES, S.SYMMETRIC}:
+            raise SamplingError(f"{name}: distinct_eigenvalues combines with symmetric only")
+        steps = rng.uniform(0.6, 1.2, (batch, rows))
+        values = np.cumsum(steps, axis=1) - steps.sum(axis=1, keepdims=True) / 2
+        return _with_diagonal(rng, batch, rows, values)
     if key == frozenset():
         return rng.standard_normal((batch, rows, cols))
     if key == {S.POSITIVE}:
@@ -142,7 +149,10 @@ def sample(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
     """One batch of draws of every variable that is not a placeholder function."""
     values = {}
     for name, spec in specs.items():
-        if spec.function_of is None:
+        if spec.integer is not None:
+            low, high = spec.integer
+            values[name] = rng.integers(low, high + 1, (batch, 1, 1)).astype(float)
+        elif spec.function_of is None:
             rows, cols = spec.shape.sizes(sizes)
             values[name] = _sample_one(rng, batch, rows, cols, spec.structure, name)
     return values
@@ -163,7 +173,7 @@ def project(v: Array, structure: Iterable[Structure], name: str = "") -> Array:
         raise SamplingError(
             f"{name}: derivatives with respect to an orthogonal matrix are not supported"
         )
-    if structure & {S.SYMMETRIC, S.SPD}:
+    if structure & {S.SYMMETRIC, S.SPD, S.DISTINCT_EIGENVALUES}:
         v = (v + np.swapaxes(v, -1, -2)) / 2
     if S.SKEW_SYMMETRIC in structure:
         v = (v - np.swapaxes(v, -1, -2)) / 2
@@ -174,7 +184,8 @@ def project(v: Array, structure: Iterable[Structure], name: str = "") -> Array:
 
 def constrained(structure: Iterable[Structure]) -> bool:
     """True when the variable lives on a proper linear subspace (symmetric, diagonal, ...)."""
-    return bool(frozenset(structure) & {S.SYMMETRIC, S.SPD, S.SKEW_SYMMETRIC, S.DIAGONAL})
+    return bool(frozenset(structure) & {S.SYMMETRIC, S.SPD, S.SKEW_SYMMETRIC, S.DIAGONAL,
+                                        S.DISTINCT_EIGENVALUES})
 
 
 # ---- placeholder functions -------------------------------------------------------------
@@ -182,25 +193,61 @@ def constrained(structure: Iterable[Structure]) -> bool:
 
 @dataclass(frozen=True)
 class SmoothFunction:
-    """u(x) = tanh(W vec(x) + c), reshaped to u's shape; one per draw of the batch."""
+    """u(x) = tanh(W vec(x) + c), reshaped to u's shape; one per draw of the batch.
+
+    A placeholder with a structure (an invertible or spd matrix function, say) is instead
+    B + s P(tanh(W vec(x) + c)): a draw B with that structure, moved by a small perturbation
+    projected into the structure's space, so every value keeps the structure.
+    """
 
     weights: Array  # (batch, size(u), size(x))
     offset: Array  # (batch, size(u), 1)
     out_shape: tuple[int, int]
+    base: Array | None = None
+    structure: frozenset[Structure] = frozenset()
 
     @classmethod
     def random(cls, rng: np.random.Generator, batch: int, out_shape: tuple[int, int],
-               in_size: int) -> SmoothFunction:
+               in_size: int, structure: frozenset[Structure] = frozenset(),
+               name: str = "") -> SmoothFunction:
         p = out_shape[0] * out_shape[1]
         weights = rng.standard_normal((batch, p, in_size)) / np.sqrt(in_size)
         offset = rng.normal(0.0, 0.5, (batch, p, 1))
-        return cls(weights, offset, out_shape)
+        base = None
+        if structure:
+            base = _sample_one(rng, batch, *out_shape, frozenset(structure), name)
+        return cls(weights, offset, out_shape, base, frozenset(structure))
+
+    def _project(self, flat: Array) -> Array:
+        """Each column of a (batch, size(u), q) array, as a matrix, projected into the
+        structure's space."""
+        batch, _, q = flat.shape
+        rows, cols = self.out_shape
+        mats = flat.reshape(batch, cols, rows, q).transpose(0, 3, 2, 1)
+        mats = project(mats, self.structure)
+        return mats.transpose(0, 3, 2, 1).reshape(batch, rows * cols, q)
 
     def __call__(self, x: Array) -> tuple[Array, Array]:
         """The value and the Jacobian d vec(u) / d vec(x)."""
         z = np.tanh(self.weights @ vec(x) + self.offset)
         jac = (1.0 - z**2) * self.weights
-        return unvec(z, *self.out_shape), jac
+        if self.base is None:
+            return unvec(z, *self.out_shape), jac
+        scale = self.scale
+        return (self.base + scale * unvec(self._project(z), *self.out_shape),
+                scale * self._project(jac))
+
+    def second(self, x: Array) -> Array:
+        """d² vec(u) / dx² for a scalar x."""
+        z = np.tanh(self.weights @ vec(x) + self.offset)
+        out = -2.0 * z * (1.0 - z**2) * self.weights**2
+        return out if self.base is None else self.scale * self._project(out)
+
+    @property
+    def scale(self) -> float:
+        """Small enough that the perturbation's Frobenius norm stays below 0.2, which keeps
+        singular values and eigenvalues of the base (at least 0.5) above 0.3."""
+        return 0.2 / float(np.sqrt(self.out_shape[0] * self.out_shape[1]))
 
 
 def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int, int]) -> Array:
@@ -215,12 +262,13 @@ def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int,
 
 def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],
                 functions: Mapping[str, SmoothFunction], values: dict[str, Array]
-                ) -> dict[tuple[str, str], Array]:
+                ) -> dict[tuple[str, str, int], Array]:
     """Evaluate the placeholder functions in dependency order; fills ``values`` in place.
 
-    Returns the numerator-layout Jacobians by (function, variable).
+    Returns the numerator-layout derivatives by (function, variable, order); second
+    derivatives exist for placeholders of a scalar.
     """
-    jacobians: dict[tuple[str, str], Array] = {}
+    derivatives: dict[tuple[str, str, int], Array] = {}
     pending = [name for name in specs if specs[name].function_of is not None]
     while pending:
         for name in list(pending):
@@ -228,14 +276,16 @@ def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],
             if arg in values:
                 value, jac = functions[name](values[arg])
                 values[name] = value
-                jacobians[(name, arg)] = layout_jacobian(
-                    jac, specs[name].shape.sizes(sizes), specs[arg].shape.sizes(sizes)
-                )
+                out_shape, in_shape = specs[name].shape.sizes(sizes), specs[arg].shape.sizes(sizes)
+                derivatives[(name, arg, 1)] = layout_jacobian(jac, out_shape, in_shape)
+                if in_shape == (1, 1):
+                    second = functions[name].second(values[arg])
+                    derivatives[(name, arg, 2)] = layout_jacobian(second, out_shape, in_shape)
                 pending.remove(name)
                 break
         else:
             raise SamplingError(f"placeholder functions depend on each other in a cycle: {pending}")
-    return jacobians
+    return derivatives
 
 
 def make_functions(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
@@ -245,7 +295,7 @@ def make_functions(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch
         if spec.function_of is not None:
             rows, cols = specs[spec.function_of].shape.sizes(sizes)
             functions[name] = SmoothFunction.random(
-                rng, batch, spec.shape.sizes(sizes), rows * cols
+                rng, batch, spec.shape.sizes(sizes), rows * cols, spec.structure, name
             )
     return functions
 
@@ -268,6 +318,10 @@ def holds(structure: Structure, x: Array, tol: float = 1e-9) -> np.ndarray:
         return np.linalg.cond(x) < 1e6
     if structure == S.POSITIVE_DETERMINANT:
         return np.linalg.det(x) > 0
+    if structure == S.DISTINCT_EIGENVALUES:
+        sym = np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
+        gaps = np.diff(np.linalg.eigvalsh((x + xt) / 2), axis=-1)
+        return sym & (gaps.min(axis=-1, initial=np.inf) > 0.5)
     if structure == S.ORTHOGONAL:
         eye = np.eye(x.shape[-1])
         return np.abs(xt @ x - eye).max(axis=(-2, -1)) <= tol * 10

@@ -42,6 +42,8 @@ class Structure(StrEnum):
     POSITIVE = "positive"
     FULL_COLUMN_RANK = "full_column_rank"
     SKEW_SYMMETRIC = "skew_symmetric"
+    DISTINCT_EIGENVALUES = "distinct_eigenvalues"
+    """symmetric, with eigenvalues at least 0.6 apart (for eigenvalue derivatives)"""
 
 
 class _Strict(BaseModel):
@@ -71,7 +73,21 @@ class Variable(_Strict):
         description="makes the symbol a placeholder for an arbitrary smooth function of that "
         "variable; the verifier instantiates it with random test functions",
     )
+    integer: tuple[StrictInt, StrictInt] | None = Field(
+        default=None,
+        description="makes a [1, 1] symbol an integer drawn from this inclusive range, for "
+        "exponents such as X^{k-1} and summation bounds",
+    )
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _integer_scalar(self) -> Variable:
+        if self.integer is not None:
+            low, high = self.integer
+            if tuple(self.shape) != (1, 1) or low > high or self.structure or self.function_of:
+                raise ValueError("an integer variable has shape [1, 1], no structure, and "
+                                 "integer: [low, high] with low <= high")
+        return self
 
 
 class SourceRef(_Strict):

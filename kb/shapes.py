@@ -36,6 +36,7 @@ class VarInfo:
 
     shape: Shape
     function_of: str | None = None
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class Scope:
     differentials: Set[str] = frozenset()
     """Variables whose differential ``dX`` may appear."""
     layout: str = "denominator"
+    indices: Set[str] = frozenset()
+    """Summation indices in scope."""
+
+    def integer(self, name: str) -> bool:
+        info = self.variables.get(name)
+        return name in self.indices or (info is not None and info.integer)
 
 
 def check(node: ast.Node, scope: Scope) -> ast.Node:
@@ -67,6 +74,8 @@ def _sym(node: ast.Sym, scope: Scope) -> ast.Node:
     name = node.name
     if name in scope.variables:
         return node.with_shape(scope.variables[name].shape)
+    if name in scope.indices:
+        return ast.Index(name, pos=node.pos, shape=SCALAR)
     if name.startswith("d") and name[1:] in scope.variables:
         base = name[1:]
         if base not in scope.differentials:
@@ -103,8 +112,26 @@ def _inverse(node: ast.Inverse, scope: Scope) -> ast.Node:
     return _square(node, scope, "the inverse")
 
 
+def _integers(names: set[str], scope: Scope, pos: int, where: str) -> None:
+    for name in sorted(names):
+        if not scope.integer(name):
+            raise UndeclaredError(
+                f"'{name}' in {where} must be an integer variable (declared with "
+                "integer: [low, high]) or a summation index", pos)
+
+
 def _power(node: ast.Power, scope: Scope) -> ast.Node:
-    return _square(node, scope, f"the power ^{node.exponent}")
+    _integers({name for name, _ in node.symbolic}, scope, node.pos, "an exponent")
+    power = str(node.power)
+    return _square(node, scope, f"the power ^{power if len(power) == 1 else '{' + power + '}'}")
+
+
+def _summation(node: ast.Summation, scope: Scope) -> ast.Node:
+    if node.index in scope.variables or node.index in scope.indices:
+        raise ShapeError(f"the summation index '{node.index}' is already a name here", node.pos)
+    _integers(node.lower.names | node.upper.names, scope, node.pos, "a summation bound")
+    body = check(node.body, replace(scope, indices=scope.indices | {node.index}))
+    return replace(node, body=body, shape=body.shape)
 
 
 def _binary(node: ast.Binary, scope: Scope) -> tuple[ast.Node, ast.Node]:
@@ -242,6 +269,9 @@ def _derivative_of(node: ast.DerivativeOf, scope: Scope) -> ast.Node:
             f"with function_of: {node.wrt}",
             node.pos,
         )
+    if node.order == 2 and not wrt.shape.is_scalar:
+        raise ShapeError(f"diff({node.func}, {node.wrt}, 2): second derivatives are taken "
+                         "by a scalar only", node.pos)
     shape = derivative_shape(func.shape, wrt.shape, scope.layout)
     if shape is None:
         raise ShapeError(
@@ -269,4 +299,5 @@ _RULES = {
     ast.Call: _call,
     ast.ConstMatrix: _const,
     ast.DerivativeOf: _derivative_of,
+    ast.Summation: _summation,
 }

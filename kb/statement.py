@@ -43,7 +43,8 @@ class StatementError(ValueError):
         self.problems = problems
 
 
-_SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL})
+_SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
+                        Structure.DISTINCT_EIGENVALUES})
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Statement:
 
 def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
     variables = {
-        name: VarInfo(Shape.parse(var.shape), var.function_of)
+        name: VarInfo(Shape.parse(var.shape), var.function_of, var.integer is not None)
         for name, var in record.variables.items()
     }
     dims = {d for info in variables.values() for dim in (info.shape.rows, info.shape.cols)
@@ -142,7 +143,8 @@ def compile_record(record: Record) -> Statement:
     if problems:
         raise StatementError(problems)
     specs = {
-        name: VarSpec(Shape.parse(var.shape), frozenset(var.structure), var.function_of)
+        name: VarSpec(Shape.parse(var.shape), frozenset(var.structure), var.function_of,
+                      tuple(var.integer) if var.integer else None)
         for name, var in record.variables.items()
     }
     varying: list[str] = []
@@ -156,6 +158,8 @@ def compile_record(record: Record) -> Statement:
             problems.append(Problem(where, f"wrt '{name}' is not a declared variable"))
         elif specs[name].function_of is not None:
             problems.append(Problem(where, f"wrt '{name}' is a placeholder function"))
+        elif specs[name].integer is not None:
+            problems.append(Problem(where, f"wrt '{name}' is an integer: nothing to differentiate"))
     if problems:
         raise StatementError(problems)
 

@@ -182,7 +182,7 @@ def environment(seed: int = 0) -> Env:
         values[name] = values[name] + 6 * np.eye(3)
     values["D"] = values["D"] + 6 * np.eye(4)
     jacobian = rng.standard_normal((BATCH, 4, 3))  # numerator layout ∂u/∂x
-    return Env(BATCH, values, SIZES, jacobians={("u", "x"): jacobian})
+    return Env(BATCH, values, SIZES, jacobians={("u", "x", 1): jacobian})
 
 
 def assert_other_layout_is_the_transpose(tree: ast.Node, env: Env) -> None:

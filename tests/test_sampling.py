@@ -282,8 +282,8 @@ def test_instantiate_follows_a_chain_of_placeholders() -> None:
     functions = make_functions(specs, sizes, 4, rng)
     jacobians = instantiate(specs, sizes, functions, values)
     assert set(values) == {"x", "u", "g"}
-    assert jacobians[("u", "x")].shape == (4, sizes["m"], sizes["n"])
-    assert jacobians[("g", "u")].shape == (4, 1, sizes["m"])
+    assert jacobians[("u", "x", 1)].shape == (4, sizes["m"], sizes["n"])
+    assert jacobians[("g", "u", 1)].shape == (4, 1, sizes["m"])
 
 
 def test_instantiate_reports_a_cycle() -> None:
