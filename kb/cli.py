@@ -316,3 +316,76 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     path.write_text(SKELETON.format(schema=relative, id=record_id, type=statement_type,
                                     statement=_STATEMENTS[statement_type]), encoding="utf-8")
     click.echo(str(path))
+
+
+def _project_root() -> Path:
+    """The folder of mkdocs.yml: the working directory or the package's project."""
+    here = Path.cwd()
+    if (here / "mkdocs.yml").is_file():
+        return here
+    return Path(__file__).resolve().parent.parent
+
+
+@main.command()
+@_root_option
+@click.option("-v", "--verbose", is_flag=True, help="Show the site generator's log.")
+def build(root: Path | None, verbose: bool) -> None:
+    """Verify every record, then build the site into build/site (the project's main job).
+
+    Any invalid or failing record stops the build with path:line:col: lines, and the
+    previous site is left untouched: the new one is built aside and swapped in whole.
+    """
+    import logging
+    import os
+    import shutil
+    import tempfile
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    from kb import site_hook
+
+    project = _project_root()
+    catalog_root = (root or project / "identities").resolve()
+    os.environ[site_hook.CATALOG_ENV] = str(catalog_root)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        data = site_hook.verified_site_data(catalog_root)
+    except MkDocsException as exc:
+        click.echo(str(exc).removeprefix("the catalog does not verify:\n"))
+        sys.exit(1)
+    site_hook.PREVERIFIED[catalog_root] = data
+    logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+    config = load_config(str(project / "mkdocs.yml"))
+    target = Path(config["site_dir"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
+    config["site_dir"] = str(staging)
+    try:
+        mkdocs_build(config)
+    except (MkDocsException, Exception) as exc:  # the generator's own errors, summarized
+        shutil.rmtree(staging, ignore_errors=True)
+        click.echo(f"error: the site did not build: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        site_hook.PREVERIFIED.pop(catalog_root, None)
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    click.echo(f"{len(data.identities)} verified; site written to {target}")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+def serve(port: int) -> None:
+    """Live preview of the site; rebuilds when identities/ or kb/ change."""
+    import os
+
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    mkdocs_serve(str(_project_root() / "mkdocs.yml"), dev_addr=f"127.0.0.1:{port}")

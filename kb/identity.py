@@ -117,7 +117,7 @@ class Identity:
 
     def latex(self, layout: str = "denominator") -> str:
         """The whole statement as one LaTeX formula."""
-        return statement_latex(self.statement, self.result_tree(layout))
+        return statement_latex(self.statement, self.result_tree(layout), layout)
 
     def differential_latex(self) -> str | None:
         tree = self.statement.differential
@@ -212,12 +212,12 @@ def _operand(tree: ast.Node) -> str:
     return text if simple else rf"\left({text}\right)"
 
 
-def statement_latex(st: Statement, result: ast.Node) -> str:
-    """The LaTeX of a statement with the given result tree."""
+def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator") -> str:
+    """The LaTeX of a statement with the given result tree, read in ``layout``."""
     record = st.record
     if record.type == "equality":
         return f"{latex(st.trees['lhs'])} = {latex(result)}"
-    expr = st.trees["expression"]
+    expr = st.expression(layout) if record.type == "derivative" else st.trees["expression"]
     if record.type == "differential":
         return rf"\mathrm{{d}}{_operand(expr)} = {latex(result)}"
     wrt = latex_name(record.wrt)

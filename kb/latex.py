@@ -104,34 +104,37 @@ def _render(node: ast.Node) -> tuple[str, int]:
         case ast.Kron(left=a, right=b):
             return rf"{_wrap(a, HADAMARD)} \otimes {_wrap(b, HADAMARD, strict=True)}", HADAMARD
         case ast.Call():
-            return _call(node), ATOM
+            return _call(node)
     raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
 
 
-def _call(node: ast.Call) -> str:
+def _call(node: ast.Call) -> tuple[str, int]:
     func = node.func
     arg = node.args[0]
     inner = latex(arg)
     if node.elementwise:
-        return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)"
+        return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)", ATOM
     match func:
         case "norm":
-            return rf"\left\lVert {inner} \right\rVert"
+            return rf"\left\lVert {inner} \right\rVert", ATOM
         case "norm_F":
-            return rf"\left\lVert {inner} \right\rVert_F"
+            return rf"\left\lVert {inner} \right\rVert_F", POSTFIX
         case "abs":
-            return rf"\left\lvert {inner} \right\rvert"
-        case "sqrt" | "sqrtm":
-            return rf"\sqrt{{{inner}}}" if func == "sqrt" else rf"{_wrap(arg, ATOM)}^{{1/2}}"
+            return rf"\left\lvert {inner} \right\rvert", ATOM
+        case "sqrt":
+            return rf"\sqrt{{{inner}}}", ATOM
+        case "sqrtm":
+            return rf"{_wrap(arg, ATOM)}^{{1/2}}", POSTFIX
         case "exp" | "expm":
-            return rf"e^{{{inner}}}"
+            return rf"e^{{{inner}}}", POSTFIX
         case "pinv":
-            return rf"{_wrap(arg, ATOM)}^{{+}}"
+            return rf"{_wrap(arg, ATOM)}^{{+}}", POSTFIX
         case "eigval" | "eigvec":
             symbol = r"\lambda" if func == "eigval" else "v"
-            return rf"{symbol}_{{{latex(node.args[1])}}}\left({latex(node.args[0])}\right)"
+            return (rf"{symbol}_{{{latex(node.args[1])}}}\left({latex(node.args[0])}\right)",
+                    ATOM)
         case "diagm":
-            return rf"\operatorname{{Diag}}\left({inner}\right)"
+            return rf"\operatorname{{Diag}}\left({inner}\right)", ATOM
         case "log" if isinstance(arg, ast.Call) and arg.func == "det":
-            return rf"\log\det\left({latex(arg.args[0])}\right)"
-    return rf"{FUNCTIONS[func].latex}\left({inner}\right)"
+            return rf"\log\det\left({latex(arg.args[0])}\right)", ATOM
+    return rf"{FUNCTIONS[func].latex}\left({inner}\right)", ATOM

@@ -186,6 +186,7 @@ class Source(_Strict):
     """An entry of the sources registry."""
 
     title: str
+    short: str | None = Field(default=None, description="a short name for tables")
     authors: list[str] = Field(min_length=1)
     version: str | None = Field(default=None, description="edition or version date")
     year: int | None = None

@@ -13,7 +13,14 @@ from kb import ast
 from kb.dims import Shape
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
-from kb.layouts import Kind, derivative_shape, differential_of, kind_of, other_layout
+from kb.layouts import (
+    Kind,
+    derivative_shape,
+    differential_of,
+    kind_of,
+    other_layout,
+    relayout,
+)
 from kb.sampling import VarSpec
 from kb.schema import (
     EXPRESSION_FIELDS,
@@ -71,6 +78,13 @@ class Statement:
     @property
     def result_field(self) -> str:
         return EXPRESSION_FIELDS[self.type][1]
+
+    def expression(self, layout: str) -> ast.Node:
+        """The expression, with any ``diff(u, x)`` in it read in ``layout``."""
+        tree = self.trees["expression"]
+        if self.type != "derivative" or layout == self.record.layout:
+            return tree
+        return relayout(tree, layout)
 
     def derivative(self, layout: str) -> ast.Node:
         """The derivative in ``layout`` (derivative records only)."""

@@ -1,0 +1,387 @@
+"""Pages of the published cheat-sheet, rendered from the verified catalog.
+
+Plain functions from identities and verification reports to page text (Markdown with HTML
+blocks), with no dependency on the site generator. Math is emitted as
+``<span class="arithmatex">\\(…\\)</span>`` (the form pymdownx.arithmatex gives handwritten
+pages), so one build step renders every formula. Every text that comes from a record is
+escaped: a title with ``<script>`` in it shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kb.identity import Identity
+from kb.latex import latex
+from kb.layouts import LAYOUTS
+from kb.schema import Source
+from kb.verify import Report
+
+TOPIC_TITLES = {
+    "traces": "Traces",
+    "determinants": "Determinants and log-determinants",
+    "inverses": "Inverses",
+    "eigenvalues": "Eigenvalues",
+    "linear-forms": "Linear and bilinear forms",
+    "quadratic-forms": "Quadratic forms",
+    "higher-order": "Higher-order forms and powers",
+    "norms": "Norms",
+    "differentials": "Differentials",
+    "structured": "Structured variables",
+    "hessians": "Hessians",
+    "vector-by-vector": "Vector-by-vector",
+    "vector-by-scalar": "Vector-by-scalar",
+    "matrix-by-scalar": "Matrix-by-scalar",
+    "scalar-by-scalar": "Scalar-by-scalar",
+    "rules": "Product and chain rules",
+    "algebra": "Algebraic identities",
+    "worked-examples": "Worked results",
+}
+
+# Entities, so that neither Markdown nor the math delimiters $, \( and \[ see them; then
+# Markdown's own specials, escaped with a backslash.
+_ENTITIES = {"\\": "&#92;", "[": "&#91;", "]": "&#93;", "$": "&#36;"}
+_MD_SPECIAL = frozenset("`*_{}#|~!")
+
+
+def text(value: str) -> str:
+    """Record text for a Markdown context: HTML-escaped, Markdown specials and math
+    delimiters neutralized."""
+    escaped = html.escape(" ".join(value.split()), quote=False)
+    return "".join(_ENTITIES.get(c) or ("\\" + c if c in _MD_SPECIAL else c) for c in escaped)
+
+
+def esc(value: str) -> str:
+    """Record text for an HTML context."""
+    return html.escape(" ".join(value.split()))
+
+
+def math(tex: str, display: bool = False) -> str:
+    """A formula, marked for the build's KaTeX pass."""
+    body = html.escape(tex, quote=False)
+    if display:
+        return f'<div class="arithmatex">\\[{body}\\]</div>'
+    return f'<span class="arithmatex">\\({body}\\)</span>'
+
+
+def topic_of(identity: Identity) -> str:
+    return identity.path.parent.name
+
+
+def topic_title(topic: str) -> str:
+    return TOPIC_TITLES.get(topic, topic.replace("-", " ").capitalize())
+
+
+def identity_url(identity_id: str) -> str:
+    """A Markdown link to an identity page from a page at the top of the docs folder."""
+    return f"identities/{identity_id}.md"
+
+
+def identity_href(identity_id: str, depth: int) -> str:
+    """An HTML link to an identity page from a page whose URL is ``depth`` folders deep
+    (raw HTML links are not rewritten by the site generator, so they are final URLs)."""
+    return "../" * depth + f"identities/{identity_id}/"
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything the pages are rendered from."""
+
+    identities: list[Identity]
+    reports: Mapping[str, Report]
+    sources: Mapping[str, Source]
+
+    def topics(self) -> dict[str, list[Identity]]:
+        out: dict[str, list[Identity]] = defaultdict(list)
+        for identity in sorted(self.identities, key=lambda i: i.id):
+            out[topic_of(identity)].append(identity)
+        return dict(sorted(out.items(), key=lambda item: topic_title(item[0])))
+
+
+# ---- one identity -----------------------------------------------------------------------
+
+
+def _left(identity: Identity) -> str:
+    """The left side of the statement, as LaTeX, without the result."""
+    full = identity.latex("denominator")
+    result = latex(identity.result_tree("denominator"))
+    return full[: len(full) - len(result)].rstrip().removesuffix("=").rstrip()
+
+
+def _copyable(tex: str, caption: str, css: str = "") -> str:
+    return (f'<div class="kb-formula {css}">\n<div class="kb-caption">{esc(caption)}</div>\n'
+            f"{math(tex, display=True)}\n"
+            f'<button class="kb-copy md-button" type="button" data-latex="{esc(tex)}" '
+            f'title="Copy the LaTeX">Copy LaTeX</button>\n</div>')
+
+
+def layout_switch() -> str:
+    buttons = "".join(
+        f'<button type="button" class="kb-layout-button" data-kb-layout="{value}">'
+        f"{label}</button>"
+        for value, label in (("both", "Both layouts"), ("denominator", "Denominator"),
+                             ("numerator", "Numerator")))
+    return f'<div class="kb-layout-switch" role="group" aria-label="Layout">{buttons}</div>'
+
+
+def identity_page(identity: Identity, report: Report, sources: Mapping[str, Source],
+                  related: list[Identity], yaml_name: str) -> str:
+    record = identity.record
+    lines = [f"# {text(identity.title)}", ""]
+    facts = [identity.kind or identity.type, *identity.tags]
+    lines.append('<p class="kb-facts">' + " · ".join(
+        f'<span class="kb-chip">{esc(fact)}</span>' for fact in facts) + "</p>")
+    lines.append("")
+    if identity.aliases:
+        lines += ["Also known as: " + ", ".join(text(a) for a in identity.aliases) + ".", ""]
+    lines += ["## Statement", ""]
+    if identity.type == "derivative" and identity.kind != "scalar-by-scalar":
+        lines += [layout_switch(), ""]
+        for layout in LAYOUTS:
+            caption = f"{layout.capitalize()} layout"
+            if layout == record.layout:
+                caption += " (as stated)"
+            lines += [_copyable(identity.latex(layout), caption, f"kb-{layout}"), ""]
+    else:
+        caption = ("Both layouts" if identity.type == "derivative"
+                   else identity.type.capitalize())
+        lines += [_copyable(identity.latex(), caption), ""]
+    differential = identity.differential_latex() if identity.type == "derivative" else None
+    if differential:
+        lines += ["## Differential form", "", _copyable(differential, "Differential"), ""]
+    lines += ["## Variables", "", _variables_table(identity), ""]
+    if record.notes:
+        lines += ["## Notes", "", text(record.notes), ""]
+    lines += ["## Sources", ""]
+    for ref in record.sources:
+        lines.append(f"- {_source_line(ref.ref, sources)}, {text(ref.locator)}")
+    lines.append("")
+    if record.erratum:
+        lines += ["## Erratum", "", _erratum(identity, report, sources), ""]
+    lines += ["## Verification", "", _verification(report), ""]
+    if related:
+        lines += ["## Related identities", ""]
+        lines += [f"- [{text(r.title)}]({r.id}.md)" for r in related]
+        lines.append("")
+    lines += [f"[View the YAML source]({yaml_name}){{ .md-button }}", ""]
+    return "\n".join(lines)
+
+
+def _variables_table(identity: Identity) -> str:
+    rows = []
+    for name, var in identity.record.variables.items():
+        rows_, cols = var.shape
+        notes = [str(s) for s in var.structure]
+        if var.function_of:
+            notes.append(f"smooth function of {var.function_of}")
+        if var.integer:
+            notes.append(f"integer in [{var.integer[0]}, {var.integer[1]}]")
+        shape = f"{rows_} \\times {cols}"
+        rows.append(f"<tr><td>{math(_symbol(name))}</td><td>{math(shape)}</td>"
+                    f"<td>{esc(', '.join(notes)) or 'any'}</td></tr>")
+    return ('<table class="kb-variables"><thead><tr><th>Symbol</th><th>Shape</th>'
+            "<th>Structure</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _symbol(name: str) -> str:
+    from kb.latex import latex_name
+
+    return latex_name(name)
+
+
+def _source_line(ref: str, sources: Mapping[str, Source]) -> str:
+    source = sources.get(ref)
+    if source is None:
+        return text(ref)
+    label = text(source.title)
+    if source.url:
+        label = f"[{label}]({source.url})"
+    version = f" ({text(source.version)})" if source.version else ""
+    return f"{label}{version}"
+
+
+def _erratum(identity: Identity, report: Report, sources: Mapping[str, Source]) -> str:
+    erratum = identity.record.erratum
+    assert erratum is not None
+    parts = [f"**{_source_line(erratum.ref, sources)}** prints: {text(erratum.printed)}", "",
+             text(erratum.explanation)]
+    if identity.statement.printed is not None:
+        printed = identity.statement.printed
+        parts += ["", "As printed, in this record's notation:", "",
+                  math(latex(printed), display=True)]
+    if report.erratum_evidence:
+        parts += ["", f"Evidence: {text(report.erratum_evidence)}."]
+    return "\n".join(parts)
+
+
+def _verification(report: Report) -> str:
+    checks = "".join(f"<tr><td>{esc(name)}</td><td>{error:.1e}</td></tr>"
+                     for name, error in report.checks.items())
+    return (f'<p class="kb-verified">✔ Verified numerically: {esc(report.method)}; '
+            f"{report.draws} draws; worst relative error {report.worst_error:.1e}; "
+            f"seed {report.seed}.</p>\n"
+            '<table class="kb-checks"><thead><tr><th>Form</th><th>Worst relative error</th>'
+            f"</tr></thead><tbody>{checks}</tbody></table>")
+
+
+def related_identities(identity: Identity, others: Iterable[Identity], n: int = 5
+                       ) -> list[Identity]:
+    """The identities sharing the most tags and operations with this one."""
+    mine = set(identity.tags) | set(identity.operations)
+    scored = []
+    for other in others:
+        if other.id == identity.id:
+            continue
+        theirs = set(other.tags) | set(other.operations)
+        shared = len(mine & theirs)
+        if shared:
+            scored.append((-shared / len(mine | theirs), other.id, other))
+    return [other for *_, other in sorted(scored)[:n]]
+
+
+# ---- cheat-sheets, sources, errata, browse -----------------------------------------------
+
+
+def _row(identity: Identity, sources: Mapping[str, Source], depth: int) -> str:
+    link = f'<a href="{identity_href(identity.id, depth)}">{esc(identity.title)}</a>'
+    left = math(_left(identity))
+    if identity.type == "derivative":
+        den = math(latex(identity.result_tree("denominator")))
+        num = math(latex(identity.result_tree("numerator")))
+    else:
+        den = num = math(latex(identity.result_tree()))
+    conditions = esc("; ".join(identity.conditions())) or "—"
+    refs = "; ".join(f'{esc(_short(s.ref, sources))} <span title="{esc(s.locator)}">'
+                     f"{esc(_clip(s.locator))}</span>" for s in identity.record.sources)
+    return (f'<tr><td class="kb-name">{link}</td><td class="kb-m">{left}</td>'
+            f'<td class="kb-m kb-denominator">{den}</td><td class="kb-m kb-numerator">{num}</td>'
+            f'<td class="kb-small">{conditions}</td><td class="kb-small">{refs}</td></tr>')
+
+
+def _clip(locator: str, width: int = 40) -> str:
+    """A locator cut for a table cell (the whole one is in the cell's tooltip)."""
+    locator = " ".join(locator.split())
+    return locator if len(locator) <= width else locator[: width - 1].rstrip() + "…"
+
+
+def _short(ref: str, sources: Mapping[str, Source]) -> str:
+    source = sources.get(ref)
+    if source is None:
+        return ref
+    return source.short or source.title
+
+
+def cheatsheet_page(topic: str, identities: list[Identity], sources: Mapping[str, Source]
+                    ) -> str:
+    rows = "\n".join(_row(identity, sources, 2) for identity in identities)
+    return (f"# {text(topic_title(topic))}\n\n"
+            f"{len(identities)} verified identities. Both layouts are shown; choose one to "
+            "hide the other (the choice is remembered).\n\n"
+            f"{layout_switch()}\n\n"
+            '<div class="kb-table"><table class="kb-cheatsheet"><thead><tr><th>Identity</th>'
+            "<th>Expression</th>"
+            '<th class="kb-denominator">Denominator layout</th>'
+            '<th class="kb-numerator">Numerator layout</th><th>Conditions</th>'
+            "<th>Source</th></tr></thead><tbody>\n"
+            f"{rows}\n</tbody></table></div>\n")
+
+
+def cheatsheets_index(topics: Mapping[str, list[Identity]]) -> str:
+    lines = ["# Cheat-sheets", "", "Compact tables of verified identities, by topic.", ""]
+    lines += [f"- [{text(topic_title(t))}]({t}.md) ({len(ids)})" for t, ids in topics.items()]
+    return "\n".join(lines) + "\n"
+
+
+def sources_page(data: SiteData) -> str:
+    citing: dict[str, list[tuple[Identity, str]]] = defaultdict(list)
+    for identity in sorted(data.identities, key=lambda i: i.id):
+        for ref in identity.record.sources:
+            citing[ref.ref].append((identity, ref.locator))
+    lines = ["# Sources", "", "Every source the records cite, with the records that cite it.", ""]
+    for key, source in sorted(data.sources.items(), key=lambda kv: kv[1].title):
+        lines += [f"## {text(source.title)}", ""]
+        meta = [text(", ".join(source.authors))]
+        if source.version:
+            meta.append(text(source.version))
+        if source.url:
+            meta.append(f"<{source.url}>")
+        if source.license:
+            meta.append(text(source.license))
+        lines += ["; ".join(meta) + ".", ""]
+        if source.note:
+            lines += [text(source.note), ""]
+        refs = citing.get(key, [])
+        lines += [f"Cited by {len(refs)} records:", ""]
+        lines += [f"- [{text(i.title)}]({identity_url(i.id)}): {text(locator)}"
+                  for i, locator in refs]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def errata_page(data: SiteData) -> str:
+    lines = ["# Errata", "", "Every place a source prints something wrong, with the corrected "
+             "identity and the evidence. Each corrected statement is verified; each printed "
+             "form that can be written in the expression language fails verification.", ""]
+    with_errata = [i for i in sorted(data.identities, key=lambda i: i.id) if i.record.erratum]
+    for identity in with_errata:
+        lines += [f"## [{text(identity.title)}]({identity_url(identity.id)})", "",
+                  math(identity.latex(identity.record.layout
+                                      if identity.type == "derivative" else "denominator"),
+                       display=True), "",
+                  _erratum(identity, data.reports[identity.id], data.sources), ""]
+    if not with_errata:
+        lines.append("No errata yet.")
+    return "\n".join(lines)
+
+
+def browse_index(data: SiteData) -> list[dict]:
+    """The JSON index the browse page filters with."""
+    return [
+        {"id": i.id, "title": i.title, "kind": i.kind or i.type, "type": i.type,
+         "ops": i.operations, "structures": i.structures,
+         "sources": sorted({s.ref for s in i.record.sources}), "topic": topic_of(i)}
+        for i in sorted(data.identities, key=lambda i: i.id)
+    ]
+
+
+def browse_page(data: SiteData) -> str:
+    items = "\n".join(
+        f'<li class="kb-browse-item" data-id="{esc(i.id)}"><a href="{identity_href(i.id, 1)}">'
+        f"{esc(i.title)}</a> {math(i.latex())}</li>"
+        for i in sorted(data.identities, key=lambda i: i.id))
+    selects = "".join(
+        f'<label>{label} <select data-kb-filter="{key}"><option value="">any</option>'
+        "</select></label> "
+        for key, label in (("kind", "Kind"), ("ops", "Operation"),
+                           ("structures", "Structure"), ("sources", "Source")))
+    return ("# Browse\n\nFilter the verified identities by kind, operation, structure "
+            "assumption and source.\n\n"
+            f'<div class="kb-browse-filters">{selects}<span class="kb-browse-count"></span>'
+            "</div>\n\n"
+            f'<ul class="kb-browse-list">\n{items}\n</ul>\n')
+
+
+def site_pages(data: SiteData) -> dict[str, str]:
+    """Every generated page, by its path in the docs folder."""
+    pages: dict[str, str] = {}
+    topics = data.topics()
+    for identity in data.identities:
+        related = related_identities(identity, data.identities)
+        pages[f"identities/{identity.id}.md"] = identity_page(
+            identity, data.reports[identity.id], data.sources, related,
+            f"{identity.id}/{identity.id}.yaml")
+    pages["cheatsheets/index.md"] = cheatsheets_index(topics)
+    for topic, identities in topics.items():
+        pages[f"cheatsheets/{topic}.md"] = cheatsheet_page(topic, identities, data.sources)
+    pages["sources.md"] = sources_page(data)
+    pages["errata.md"] = errata_page(data)
+    pages["browse/index.md"] = browse_page(data)
+    return pages
+
+
+def browse_json(data: SiteData) -> str:
+    return json.dumps(browse_index(data), ensure_ascii=False, separators=(",", ":"))
