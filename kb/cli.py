@@ -328,8 +328,10 @@ def _project_root() -> Path:
 
 @main.command()
 @_root_option
+@click.option("--site-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where to write the site (default: build/site).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the site generator's log.")
-def build(root: Path | None, verbose: bool) -> None:
+def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     """Verify every record, then build the site into build/site (the project's main job).
 
     Any invalid or failing record stops the build with path:line:col: lines, and the
@@ -358,7 +360,7 @@ def build(root: Path | None, verbose: bool) -> None:
     site_hook.PREVERIFIED[catalog_root] = data
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
     config = load_config(str(project / "mkdocs.yml"))
-    target = Path(config["site_dir"])
+    target = (site_dir or Path(config["site_dir"])).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
     config["site_dir"] = str(staging)

@@ -131,7 +131,9 @@ def layout_switch() -> str:
 def identity_page(identity: Identity, report: Report, sources: Mapping[str, Source],
                   related: list[Identity], yaml_name: str) -> str:
     record = identity.record
-    lines = [f"# {text(identity.title)}", ""]
+    # The theme writes meta.title into <title> and the header unescaped: give it escaped.
+    lines = ["---", f"title: {json.dumps(esc(identity.title))}", "---", "",
+             f"# {text(identity.title)}", ""]
     facts = [identity.kind or identity.type, *identity.tags]
     lines.append('<p class="kb-facts">' + " · ".join(
         f'<span class="kb-chip">{esc(fact)}</span>' for fact in facts) + "</p>")

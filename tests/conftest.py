@@ -1,9 +1,58 @@
-"""Shared test configuration: Hypothesis keeps its files under tests/, not the project root."""
+"""Shared test configuration and fixtures.
+
+Hypothesis keeps its files under tests/, not the project root. ``site`` is the real catalog
+plus one record with hostile text, built once per test session into a temporary folder.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from hypothesis import configuration
 
+from kb.cli import main
+
 configuration.set_hypothesis_home_dir(Path(__file__).parent / ".hypothesis")
+
+PROJECT = Path(__file__).resolve().parent.parent
+CATALOG = PROJECT / "identities"
+
+XSS_RECORD = """\
+# yaml-language-server: $schema=../../schema/identity.schema.json
+id: xss-title
+title: "<script>window.kbInjected = 1</script> Gradient of a^T x [1] $5"
+aliases: ["<b>bold</b>"]
+type: derivative
+expression: a^T x
+wrt: x
+layout: denominator
+derivative: a
+variables:
+  x: {shape: [n, 1]}
+  a: {shape: [n, 1]}
+sources:
+  - ref: seed-001-mit6390
+    locator: "A.3 <img src=x onerror=alert(1)>"
+notes: "Notes with <script>alert(2)</script> and \\\\(x\\\\) and *stars*."
+"""
+
+
+
+def build_site(*args: str) -> tuple[int, str]:
+    """Run `kb build` in-process; returns the exit code and the output."""
+    result = CliRunner().invoke(main, ["build", *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("catalog") / "identities"
+    shutil.copytree(CATALOG, root)
+    (root / "algebra" / "xss-title.yaml").write_text(XSS_RECORD, encoding="utf-8")
+    out = tmp_path_factory.mktemp("site") / "site"
+    code, output = build_site("--root", str(root), "--site-dir", str(out))
+    assert code == 0, output
+    return out
