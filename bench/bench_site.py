@@ -1,0 +1,121 @@
+"""Benchmark the site: build time (real catalog and 300 records), the weight of the largest
+cheat-sheet page with its assets, and the time until its math is fully rendered in headless
+Chromium. Run from the project root: ``python bench/bench_site.py``. Prints figures.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def build(root: Path, out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["kb", "build", "--root", str(root), "--site-dir", str(out)], check=True,
+                   capture_output=True, cwd=PROJECT)
+    return time.perf_counter() - start
+
+
+def synthetic_catalog(target: Path, count: int) -> int:
+    """The real catalog, with records copied under new ids until there are ``count``."""
+    shutil.copytree(PROJECT / "identities", target)
+    records = sorted(p for p in target.rglob("*.yaml") if p.stem not in ("sources", "uncovered"))
+    made, index = len(records), 0
+    while made < count:
+        source = records[index % len(records)]
+        new_id = f"{source.stem}-copy{index}"
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(r"^id: .*$", f"id: {new_id}", text, count=1, flags=re.M)
+        (source.parent / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+        made, index = made + 1, index + 1
+    return made
+
+
+def page_weight(site: Path, page: Path) -> int:
+    """The page and every local asset it links (CSS, JS, fonts referenced by the CSS)."""
+    html = page.read_text(encoding="utf-8")
+    total = len(html.encode())
+    for ref in set(re.findall(r'(?:href|src)="([^"]+\.(?:css|js))(?:\?[^"]*)?"', html)):
+        asset = (page.parent / ref).resolve()
+        if asset.is_file():
+            total += asset.stat().st_size
+            if asset.suffix == ".css":
+                for font in set(re.findall(r"url\(([^)]+\.woff2)\)", asset.read_text())):
+                    path = (asset.parent / font).resolve()
+                    total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
+def render_time(site: Path, url_path: str, runs: int = 5) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{url_path}"
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context()  # a cold cache every run
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            # Math is HTML from the build: it is fully rendered once the page has loaded and
+            # the KaTeX fonts are in. Both are read from the browser's own timings.
+            elapsed = page.evaluate("""async () => {
+                await document.fonts.ready;
+                const nav = performance.getEntriesByType("navigation")[0];
+                const fonts = performance.getEntriesByType("resource")
+                    .filter(r => r.name.endsWith(".woff2")).map(r => r.responseEnd);
+                return Math.max(nav.loadEventEnd, ...fonts);
+            }""")
+            count = page.locator(".katex").count()
+            times.append(elapsed / 1000)
+            context.close()
+        browser.close()
+    server.shutdown()
+    print(f"  formulas on the page: {count}")
+    return times
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        real = build(PROJECT / "identities", tmp / "site")
+        n_real = len(list((tmp / "site" / "identities").glob("*/index.html")))
+        print(f"site build, real catalog ({n_real} records): {real:.2f} s")
+        n = synthetic_catalog(tmp / "big" / "identities", 300)
+        big = build(tmp / "big" / "identities", tmp / "big-site")
+        print(f"site build, synthetic catalog ({n} records): {big:.2f} s")
+
+        sheets = sorted((tmp / "site" / "cheatsheets").glob("*/index.html"),
+                        key=lambda p: p.stat().st_size)
+        largest = sheets[-1]
+        print(f"largest cheat-sheet: {largest.parent.name} "
+              f"({largest.stat().st_size / 1024:.0f} KiB HTML, "
+              f"{page_weight(tmp / 'site', largest) / 1024:.0f} KiB with CSS, JS and fonts)")
+        times = sorted(render_time(tmp / "site", f"cheatsheets/{largest.parent.name}/"))
+        print(f"  load until all math is rendered (fonts ready), cold cache: best "
+              f"{1000 * times[0]:.0f} ms, median {1000 * times[len(times) // 2]:.0f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
