@@ -16,12 +16,14 @@ from kb.diagnostics import CatalogError, Diagnostic, display_path
 from kb.identity import Identity
 from kb.loader import (
     SOURCES_FILE,
+    UNCOVERED_FILE,
     find_sources,
     load_record,
     load_sources,
+    load_uncovered,
     record_files,
 )
-from kb.schema import Source
+from kb.schema import Source, Uncovered
 from kb.search import SearchIndex
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ def default_root() -> Path:
 class Catalog:
     entries: dict[str, Identity] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    uncovered: dict[str, list[Uncovered]] = field(default_factory=dict)
+    """Places of sources that no record cites, with the reason (identities/uncovered.yaml)."""
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -124,6 +128,10 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
     registries: dict[Path, dict[str, Source]] = {}
     missing = [p for p in targets if not p.exists()]
     problems += [Diagnostic(p, 1, 1, "no such file or folder") for p in missing]
+    uncovered_path = root / UNCOVERED_FILE
+    if uncovered_path.is_file():
+        catalog.uncovered, found = load_uncovered(uncovered_path)
+        problems += found
     for path in record_files(p for p in targets if p.exists()):
         registry_path = find_sources(path.parent, root / SOURCES_FILE)
         if registry_path not in registries:

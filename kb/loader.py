@@ -24,7 +24,14 @@ from ruamel.yaml.scalarstring import (
 
 from kb.diagnostics import Diagnostic
 from kb.identity import Identity
-from kb.schema import RECORD_ADAPTER, RECORD_TYPES, SOURCES_ADAPTER, Source
+from kb.schema import (
+    RECORD_ADAPTER,
+    RECORD_TYPES,
+    SOURCES_ADAPTER,
+    UNCOVERED_ADAPTER,
+    Source,
+    Uncovered,
+)
 from kb.statement import StatementError, compile_record
 
 SOURCES_FILE = "sources.yaml"
@@ -154,6 +161,16 @@ def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> 
         field = ".".join(str(p) for p in loc)
         out.append(doc.diagnostic(loc, f"{field}: {message}" if field else message))
     return out
+
+
+def load_uncovered(path: Path) -> tuple[dict[str, list[Uncovered]], list[Diagnostic]]:
+    doc, problems = read_document(path)
+    if doc is None:
+        return {}, problems
+    try:
+        return UNCOVERED_ADAPTER.validate_python(doc.data or {}), []
+    except ValidationError as exc:
+        return {}, _pydantic_diagnostics(doc, exc, tagged=False)
 
 
 def load_sources(path: Path) -> tuple[dict[str, Source], list[Diagnostic]]:

@@ -255,3 +255,26 @@ def _confirm(identity: Identity, user: ast.Node, binding: dict[str, str],
     conditions = [f"{binding[name]}: {', '.join(sorted(str(s) for s in spec.structure))}"
                   for name, spec in specs.items() if spec.structure and name in binding]
     return Match(identity, dict(binding), to_text(result), latex(result), conditions, error)
+
+
+def duplicates(identities: list[Identity]) -> list[tuple[str, str]]:
+    """Pairs of derivative records that state the same identity: one's expression matches the
+    other's up to renaming, with the same structure on corresponding variables."""
+    pairs = []
+    for identity in identities:
+        if identity.type != "derivative" or any(
+                s.function_of for s in identity.statement.specs.values()):
+            continue
+        text = to_text(identity.tree("expression"))
+        try:
+            found = match(identities, text, identity.record.wrt)
+        except Exception:  # placeholders and the like have no numeric match
+            continue
+        for other in found:
+            if other.identity.id <= identity.id:
+                continue
+            mine, theirs = identity.statement.specs, other.identity.statement.specs
+            if all(mine[user].structure == theirs[name].structure
+                   for name, user in other.mapping.items() if name in theirs and user in mine):
+                pairs.append((identity.id, other.identity.id))
+    return pairs
