@@ -88,6 +88,25 @@ class DerivativeOf(Node):
 
 
 @dataclass(frozen=True)
+class NumericDerivative(Node):
+    """``diff(expr, x)`` in a derivation step: the derivative of an expression by ``x`` in the
+    derivation's layout, evaluated numerically (it only ever appears in steps being checked,
+    never in a published result)."""
+
+    arg: Node
+    wrt: str
+    layout: str = "denominator"
+
+
+@dataclass(frozen=True)
+class DifferentialOf(Node):
+    """``diff(expr)`` in a derivation step: the differential d(expr) along the step's
+    direction, evaluated numerically."""
+
+    arg: Node
+
+
+@dataclass(frozen=True)
 class ConstMatrix(Node):
     """``I(n)``, ``zeros(n, m)``, ``ones(n, m)``."""
 

@@ -153,7 +153,24 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
                 ("id",), f"duplicate id '{entry.id}' (also {display_path(first)})"))
             continue
         catalog.entries[entry.id] = entry
+    problems += _unknown_citations(catalog, set(record_ids(root)) if root.is_dir() else set())
     return catalog, problems
+
+
+def _unknown_citations(catalog: Catalog, known: set[str]) -> list[Diagnostic]:
+    """Derivation steps that cite an id neither loaded nor in the catalog folder."""
+    from kb.derivation import cited_ids
+
+    problems = []
+    for identity in catalog:
+        if identity.type != "derivation":
+            continue
+        for loc, ref in cited_ids(identity.record):
+            if ref not in catalog.entries and ref not in known:
+                close = catalog.suggest(ref)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                problems.append(identity.diagnostic(loc, f"cites unknown record '{ref}'{hint}"))
+    return problems
 
 
 def find_record(record_id: str, root: Path | None = None) -> Path | None:

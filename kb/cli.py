@@ -47,13 +47,21 @@ def verify(paths: tuple[Path, ...], root: Path | None, verbose: bool) -> None:
         task = progress.add_task("verify", total=len(catalog), current="")
         for entry in catalog:
             progress.update(task, current=entry.id)
-            report = verify_statement(entry.statement)
+            try:
+                report = verify_statement(entry.statement)
+            except Exception as exc:  # a bug of ours must not hide the other records
+                failures.append(entry.diagnostic(
+                    (entry.statement.result_field,),
+                    f"internal error while verifying ({type(exc).__name__}: {exc}); "
+                    "please report it"))
+                progress.advance(task)
+                continue
             progress.advance(task)
             if report.ok:
                 verified += 1
                 continue
-            field = entry.statement.result_field
-            failures.append(entry.diagnostic((field,), report.message or "failed"))
+            where = report.location or (entry.statement.result_field,)
+            failures.append(entry.diagnostic(where, report.message or "failed"))
             if verbose and report.draw:
                 failures.append(Diagnostic(entry.path, 0, 0, "draw:\n" + report.draw_text()))
     invalid = len({d.path for d in problems})

@@ -232,6 +232,27 @@ def _dimension(arg: ast.Node, func: str, text: str) -> str:
     )
 
 
+def _diff(args: tuple[ast.Node, ...], elementwise: bool, pos: int, text: str) -> ast.Node:
+    """diff(u, x[, 2]) of a placeholder; in derivation steps also diff(expr, x) and
+    diff(expr), checked by the shape rules."""
+    if not elementwise and len(args) == 1:
+        return ast.DifferentialOf(args[0], pos=pos)
+    order = args[2] if len(args) == 3 else None
+    if (elementwise or len(args) not in (2, 3) or not isinstance(args[1], ast.Sym)
+            or (order is not None and not (isinstance(order, ast.Num)
+                                           and order.text in ("1", "2")))):
+        raise ExpressionError(
+            "diff(u, x) takes a placeholder function and the variable it depends on "
+            "(diff(u, x, 2) for the second derivative by a scalar)", pos, text
+        )
+    if isinstance(args[0], ast.Sym):
+        return ast.DerivativeOf(args[0].name, args[1].name,
+                                order=int(order.text) if order else 1, pos=pos)
+    if order is not None:
+        raise ExpressionError("diff(expr, x, 2) is not supported", pos, text)
+    return ast.NumericDerivative(args[0], args[1].name, pos=pos)
+
+
 def _call(name: str, args: tuple[ast.Node, ...], elementwise: bool, pos: int, text: str):
     if name in DIMENSION_FUNCTIONS:
         arity = DIMENSION_FUNCTIONS[name]
@@ -241,17 +262,7 @@ def _call(name: str, args: tuple[ast.Node, ...], elementwise: bool, pos: int, te
         rows, cols = (dims[0], dims[0]) if arity == 1 else (dims[0], dims[1])
         return ast.ConstMatrix(name, rows, cols, pos=pos)
     if name == "diff":
-        order = args[2] if len(args) == 3 else None
-        if (elementwise or len(args) not in (2, 3)
-                or not all(isinstance(a, ast.Sym) for a in args[:2])
-                or (order is not None and not (isinstance(order, ast.Num)
-                                               and order.text in ("1", "2")))):
-            raise ExpressionError(
-                "diff(u, x) takes a placeholder function and the variable it depends on "
-                "(diff(u, x, 2) for the second derivative by a scalar)", pos, text
-            )
-        return ast.DerivativeOf(args[0].name, args[1].name,
-                                order=int(order.text) if order else 1, pos=pos)
+        return _diff(args, elementwise, pos, text)
     if name == "kron" and len(args) == 2 and not elementwise:
         return ast.Kron(args[0], args[1], pos=pos)
     spec = FUNCTIONS[name]

@@ -19,7 +19,7 @@ from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
 from kb.numeric import Env, evaluate
 from kb.printer import to_text
-from kb.schema import Record
+from kb.schema import EXPRESSION_FIELDS, Record
 from kb.statement import Statement
 
 if TYPE_CHECKING:
@@ -96,14 +96,22 @@ class Identity:
         return self.statement.trees[field]
 
     @property
+    def first_field(self) -> str:
+        """The field of the left side: expression, lhs or goal."""
+        return EXPRESSION_FIELDS[self.type][0]
+
+    @property
+    def has_layout(self) -> bool:
+        return self.statement.has_layout
+
+    @property
     def expression(self) -> str:
-        first = "lhs" if self.type == "equality" else "expression"
-        return to_text(self.tree(first))
+        return to_text(self.tree(self.first_field))
 
     def result_tree(self, layout: str = "denominator") -> ast.Node:
         """The tree of the result: the derivative in ``layout``, the differential, …"""
         _check_layout(layout)
-        if self.type == "derivative":
+        if self.has_layout:
             return self.statement.derivative(layout)
         return self.tree(self.statement.result_field)
 
@@ -123,7 +131,9 @@ class Identity:
         tree = self.statement.differential
         if tree is None:
             return None
-        return rf"\mathrm{{d}}{_operand(self.tree('expression'))} = {latex(tree)}"
+        expression = (self.statement.expression("numerator") if self.has_layout
+                      else self.tree("expression"))
+        return rf"\mathrm{{d}}{_operand(expression)} = {latex(tree)}"
 
     def conditions(self) -> list[str]:
         """The structure assumptions, in words: 'X: invertible, positive_determinant'."""
@@ -133,7 +143,7 @@ class Identity:
     def markdown(self, layout: str = "denominator") -> str:
         """A Markdown snippet with the formula, the conditions and the sources."""
         lines = [f"**{self.title}**", "", "$$", self.latex(layout), "$$", ""]
-        if self.type == "derivative":
+        if self.has_layout:
             lines[0] += f" ({layout} layout)"
         if self.conditions():
             lines += ["Conditions: " + "; ".join(self.conditions()), ""]
@@ -145,7 +155,7 @@ class Identity:
         data = self.record.model_dump(mode="json", exclude_none=True)
         data["kind"] = self.kind
         data["operations"] = self.operations
-        if self.type == "derivative":
+        if self.has_layout:
             data["layouts"] = {
                 layout: {"text": self.derivative(layout), "latex": self.latex(layout)}
                 for layout in LAYOUTS
@@ -167,8 +177,7 @@ class Identity:
 
         Arrays are passed by symbol name; vectors may be 1-D, scalars plain numbers.
         """
-        first = "lhs" if self.type == "equality" else "expression"
-        return _callable(self, self.tree(first))
+        return _callable(self, self.tree(self.first_field))
 
     def derivative_function(self, layout: str = "denominator") -> Callable[..., Any]:
         """A numpy callable of the result (the derivative in ``layout``, the Hessian, …)."""
@@ -217,7 +226,7 @@ def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator"
     record = st.record
     if record.type == "equality":
         return f"{latex(st.trees['lhs'])} = {latex(result)}"
-    expr = st.expression(layout) if record.type == "derivative" else st.trees["expression"]
+    expr = st.expression(layout) if st.has_layout else st.trees["expression"]
     if record.type == "differential":
         return rf"\mathrm{{d}}{_operand(expr)} = {latex(result)}"
     wrt = latex_name(record.wrt)

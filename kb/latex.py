@@ -83,6 +83,11 @@ def _render(node: ast.Node) -> tuple[str, int]:
                     POSTFIX)
         case ast.Index(name=name):
             return latex_name(name), ATOM
+        case ast.NumericDerivative(arg=arg, wrt=wrt):
+            return (rf"\frac{{\partial}}{{\partial {latex_name(wrt)}}}"
+                    rf"\left({latex(arg)}\right)"), PRODUCT
+        case ast.DifferentialOf(arg=arg):
+            return rf"\mathrm{{d}}\left({latex(arg)}\right)", ATOM
         case ast.Add(left=a, right=b):
             return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
         case ast.Sub(left=a, right=b):

@@ -7,7 +7,7 @@ record on all of its draws at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +35,13 @@ class Env:
         if name in self.integers:
             return self.integers[name]
         return np.rint(self.values[name][:, 0, 0]).astype(int)
+
+    def shifted(self, deltas: Mapping[str, Array]) -> Env:
+        """The same draws with some variables moved (placeholders are not re-evaluated)."""
+        values = {name: value + deltas[name] if name in deltas else value
+                  for name, value in self.values.items()}
+        return Env(self.batch, values, self.sizes, self.differentials, self.jacobians,
+                   self.integers)
 
     def subset(self, rows: np.ndarray, **integers: int) -> Env:
         """The draws ``rows`` only, with summation indices bound."""
@@ -91,6 +98,10 @@ def _eval(node: ast.Node, env: Env) -> Array:
             return _varying_power(_eval(arg, env), int_values(node.power, env))
         case ast.Summation():
             return _summation(node, env)
+        case ast.NumericDerivative():
+            return _numeric_jacobian(node, env)
+        case ast.DifferentialOf():
+            return _differential(node, env)
         case ast.Index(name=name):
             return env.integer(name).reshape(-1, 1, 1).astype(float)
         case ast.Add(left=a, right=b):
@@ -135,6 +146,52 @@ def _summation(node: ast.Summation, env: Env) -> Array:
         if draws.size:
             total[draws] += _eval(node.body, env.subset(draws, **{node.index: r}))
     return total
+
+
+def richardson(f: Callable[[float], Array], h: float) -> Array:
+    """f'(0) by central differences at h, h/2, h/4 and two Richardson steps."""
+    d = [(f(s) - f(-s)) / (2 * s) for s in (h, h / 2, h / 4)]
+    r1 = [(4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3]
+    return (16 * r1[1] - r1[0]) / 15
+
+
+def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int, int]) -> Array:
+    """d vec(u)/d vec(x) rearranged as the numerator-layout derivative of its kind."""
+    (p, q), (r, s) = out_shape, in_shape
+    if p * q == 1:  # scalar by anything: the transpose of the gradient, shape s×r
+        return np.swapaxes(unvec(np.swapaxes(jac, -1, -2), r, s), -1, -2)
+    if r * s == 1:  # anything by a scalar: u's shape
+        return unvec(jac, p, q)
+    return jac  # vector by vector: the Jacobian itself
+
+
+STEP = 2.0**-6
+"""The finite-difference step along a unit direction: with two Richardson steps the error is
+O(h⁶), about 1e-11 on well-conditioned draws, and rounding stays near 1e-13."""
+
+
+def _numeric_jacobian(node: ast.NumericDerivative, env: Env) -> Array:
+    """d(arg)/d(wrt) in the node's layout, by differences along each coordinate of wrt."""
+    x = env.values[node.wrt]
+    batch, r, s = x.shape
+    columns = []
+    for k in range(r * s):
+        step = np.zeros((batch, r * s, 1))
+        step[:, k, 0] = 1.0
+        direction = unvec(step, r, s)
+        moved = richardson(lambda t, d=direction: _eval(node.arg, env.shifted({node.wrt: t * d})),
+                           STEP)
+        columns.append(vec(moved))
+    jac = np.concatenate(columns, axis=2)
+    out_shape = node.arg.shape.sizes(env.sizes)
+    numerator = layout_jacobian(jac, out_shape, (r, s))
+    return numerator if node.layout == "numerator" else np.swapaxes(numerator, -1, -2)
+
+
+def _differential(node: ast.DifferentialOf, env: Env) -> Array:
+    """d(arg) along env.differentials: the directional derivative of arg."""
+    return richardson(lambda t: _eval(node.arg, env.shifted(
+        {name: t * d for name, d in env.differentials.items()})), STEP)
 
 
 def kron(a: Array, b: Array) -> Array:

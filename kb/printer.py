@@ -52,6 +52,10 @@ def _print(node: ast.Node) -> tuple[str, int]:
             return f"sum_{{{index}={lower}}}^{{{upper}}} {_wrap(body, POSTFIX)}", POSTFIX
         case ast.Index(name=name):
             return name, ATOM
+        case ast.NumericDerivative(arg=arg, wrt=wrt):
+            return f"diff({to_text(arg)}, {wrt})", ATOM
+        case ast.DifferentialOf(arg=arg):
+            return f"diff({to_text(arg)})", ATOM
         case ast.Add(left=a, right=b):
             return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
         case ast.Sub(left=a, right=b):

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from kb import ast
 from kb.identity import Identity
 from kb.latex import latex
 from kb.layouts import LAYOUTS
@@ -76,15 +77,20 @@ def topic_title(topic: str) -> str:
     return TOPIC_TITLES.get(topic, topic.replace("-", " ").capitalize())
 
 
-def identity_url(identity_id: str) -> str:
-    """A Markdown link to an identity page from a page at the top of the docs folder."""
-    return f"identities/{identity_id}.md"
+def section(identity: Identity) -> str:
+    """The folder of an identity's page: derivations have their own section."""
+    return "derivations" if identity.type == "derivation" else "identities"
 
 
-def identity_href(identity_id: str, depth: int) -> str:
-    """An HTML link to an identity page from a page whose URL is ``depth`` folders deep
+def identity_url(identity: Identity) -> str:
+    """A Markdown link to an identity's page from a page at the top of the docs folder."""
+    return f"{section(identity)}/{identity.id}.md"
+
+
+def identity_href(identity: Identity, depth: int) -> str:
+    """An HTML link to an identity's page from a page whose URL is ``depth`` folders deep
     (raw HTML links are not rewritten by the site generator, so they are final URLs)."""
-    return "../" * depth + f"identities/{identity_id}/"
+    return "../" * depth + f"{section(identity)}/{identity.id}/"
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,24 @@ class SiteData:
     reports: Mapping[str, Report]
     sources: Mapping[str, Source]
 
+    def derivations(self) -> list[Identity]:
+        return sorted((i for i in self.identities if i.type == "derivation"),
+                      key=lambda i: i.title)
+
+    def cited_by(self) -> dict[str, list[Identity]]:
+        """Record id → the derivations whose steps cite it."""
+        out: dict[str, list[Identity]] = defaultdict(list)
+        for derivation in self.derivations():
+            for ref in dict.fromkeys(r for step in derivation.record.steps for r in step.cites):
+                out[ref].append(derivation)
+        return out
+
     def topics(self) -> dict[str, list[Identity]]:
+        """The identities of each cheat-sheet (derivations have their own section)."""
         out: dict[str, list[Identity]] = defaultdict(list)
         for identity in sorted(self.identities, key=lambda i: i.id):
-            out[topic_of(identity)].append(identity)
+            if identity.type != "derivation":
+                out[topic_of(identity)].append(identity)
         return dict(sorted(out.items(), key=lambda item: topic_title(item[0])))
 
 
@@ -129,7 +149,8 @@ def layout_switch() -> str:
 
 
 def identity_page(identity: Identity, report: Report, sources: Mapping[str, Source],
-                  related: list[Identity], yaml_name: str) -> str:
+                  related: list[Identity], yaml_name: str,
+                  derivations: list[Identity] = ()) -> str:
     record = identity.record
     # The theme writes meta.title into <title> and the header unescaped: give it escaped.
     lines = ["---", f"title: {json.dumps(esc(identity.title))}", "---", "",
@@ -165,6 +186,10 @@ def identity_page(identity: Identity, report: Report, sources: Mapping[str, Sour
     if record.erratum:
         lines += ["## Erratum", "", _erratum(identity, report, sources), ""]
     lines += ["## Verification", "", _verification(report), ""]
+    if derivations:
+        lines += ["## Used in derivations", ""]
+        lines += [f"- [{text(d.title)}](../derivations/{d.id}.md)" for d in derivations]
+        lines.append("")
     if related:
         lines += ["## Related identities", ""]
         lines += [f"- [{text(r.title)}]({r.id}.md)" for r in related]
@@ -249,7 +274,7 @@ def related_identities(identity: Identity, others: Iterable[Identity], n: int = 
 
 
 def _row(identity: Identity, sources: Mapping[str, Source], depth: int) -> str:
-    link = f'<a href="{identity_href(identity.id, depth)}">{esc(identity.title)}</a>'
+    link = f'<a href="{identity_href(identity, depth)}">{esc(identity.title)}</a>'
     left = math(_left(identity))
     if identity.type == "derivative":
         den = math(latex(identity.result_tree("denominator")))
@@ -318,7 +343,7 @@ def sources_page(data: SiteData) -> str:
             lines += [text(source.note), ""]
         refs = citing.get(key, [])
         lines += [f"Cited by {len(refs)} records:", ""]
-        lines += [f"- [{text(i.title)}]({identity_url(i.id)}): {text(locator)}"
+        lines += [f"- [{text(i.title)}]({identity_url(i)}): {text(locator)}"
                   for i, locator in refs]
         lines.append("")
     return "\n".join(lines)
@@ -330,7 +355,7 @@ def errata_page(data: SiteData) -> str:
              "form that can be written in the expression language fails verification.", ""]
     with_errata = [i for i in sorted(data.identities, key=lambda i: i.id) if i.record.erratum]
     for identity in with_errata:
-        lines += [f"## [{text(identity.title)}]({identity_url(identity.id)})", "",
+        lines += [f"## [{text(identity.title)}]({identity_url(identity)})", "",
                   math(identity.latex(identity.record.layout
                                       if identity.type == "derivative" else "denominator"),
                        display=True), "",
@@ -352,7 +377,7 @@ def browse_index(data: SiteData) -> list[dict]:
 
 def browse_page(data: SiteData) -> str:
     items = "\n".join(
-        f'<li class="kb-browse-item" data-id="{esc(i.id)}"><a href="{identity_href(i.id, 1)}">'
+        f'<li class="kb-browse-item" data-id="{esc(i.id)}"><a href="{identity_href(i, 1)}">'
         f"{esc(i.title)}</a> {math(i.latex())}</li>"
         for i in sorted(data.identities, key=lambda i: i.id))
     selects = "".join(
@@ -371,11 +396,19 @@ def site_pages(data: SiteData) -> dict[str, str]:
     """Every generated page, by its path in the docs folder."""
     pages: dict[str, str] = {}
     topics = data.topics()
-    for identity in data.identities:
-        related = related_identities(identity, data.identities)
+    cited_by = data.cited_by()
+    by_id = {i.id: i for i in data.identities}
+    ordinary = [i for i in data.identities if i.type != "derivation"]
+    for identity in ordinary:
+        related = related_identities(identity, ordinary)
         pages[f"identities/{identity.id}.md"] = identity_page(
             identity, data.reports[identity.id], data.sources, related,
-            f"{identity.id}/{identity.id}.yaml")
+            f"{identity.id}/{identity.id}.yaml", cited_by.get(identity.id, []))
+    for derivation in data.derivations():
+        pages[f"derivations/{derivation.id}.md"] = derivation_page(
+            derivation, data.reports[derivation.id], data.sources, by_id,
+            f"{derivation.id}/{derivation.id}.yaml")
+    pages["derivations/index.md"] = derivations_index(data.derivations())
     pages["cheatsheets/index.md"] = cheatsheets_index(topics)
     for topic, identities in topics.items():
         pages[f"cheatsheets/{topic}.md"] = cheatsheet_page(topic, identities, data.sources)
@@ -383,6 +416,91 @@ def site_pages(data: SiteData) -> dict[str, str]:
     pages["errata.md"] = errata_page(data)
     pages["browse/index.md"] = browse_page(data)
     return pages
+
+
+# ---- derivations ---------------------------------------------------------------------------
+
+
+def _goal_symbol(identity: Identity, kind: str) -> str:
+    wrt = _symbol(identity.record.wrt)
+    return {"value": "f", "differential": r"\mathrm{d}f",
+            "derivative": rf"\frac{{\partial f}}{{\partial {wrt}}}"}[kind]
+
+
+def _einsum_latex(step) -> str:
+    terms = []
+    for term in step.terms:
+        inputs = term.spec.split("->")[0]
+        factors = []
+        for tree, sub in zip(term.arrays, inputs.split(",") if inputs else [], strict=True):
+            body = latex(tree)
+            if not isinstance(tree, ast.Sym | ast.ConstMatrix):
+                body = rf"\left({body}\right)"
+            if isinstance(tree, ast.ConstMatrix) and tree.kind == "I":
+                body = r"\delta"
+            factors.append(f"{body}_{{{sub}}}" if sub else body)
+        scale = latex(term.scale)
+        terms.append(("" if scale == "1" else scale + " ") + " ".join(factors))
+    return " + ".join(terms)
+
+
+def _step_latex(identity: Identity, step) -> str:
+    """The step as 'lhs = rhs'; index notation gets its free index on the left."""
+    lhs = _goal_symbol(identity, step.kind)
+    if step.tree is not None:
+        return f"{lhs} = {latex(step.tree)}"
+    output = step.terms[0].spec.split("->")[1]
+    if output:
+        lhs = rf"\left[{lhs}\right]_{{{output}}}"
+    return f"{lhs} = {_einsum_latex(step)}"
+
+
+def derivation_page(identity: Identity, report: Report, sources: Mapping[str, Source],
+                    by_id: Mapping[str, Identity], yaml_name: str) -> str:
+    record = identity.record
+    st = identity.statement
+    lines = ["---", f"title: {json.dumps(esc(identity.title))}", "---", "",
+             f"# {text(identity.title)}", ""]
+    lines.append('<p class="kb-facts">' + " · ".join(
+        f'<span class="kb-chip">{esc(fact)}</span>'
+        for fact in dict.fromkeys(["derivation", *identity.tags])) + "</p>")
+    lines += ["", f"The gradient of $f = {latex(st.trees['goal'])}$ by "
+              f"${_symbol(record.wrt)}$, in {record.layout} layout, step by step. Every step "
+              "is checked numerically against the one before it.", ""]
+    lines += ["## Result", "", _copyable(identity.latex(record.layout),
+                                          f"{record.layout.capitalize()} layout"), ""]
+    lines += ["## Steps", "", '<div class="kb-steps">']
+    errors = {name.split(" ", 2)[1]: value for name, value in report.checks.items()
+              if name.startswith("step ")}
+    for step in st.steps:
+        cites = [by_id[ref] for ref in step.source.cites if ref in by_id]
+        uses = "".join(f' <a class="kb-cite" href="{identity_href(c, 2)}">{esc(c.title)}</a>'
+                       for c in cites)
+        error = errors.get(str(step.number))
+        mark = (f'<span class="kb-step-ok" title="relative error {error:.1e}">✔</span>'
+                if error is not None else "")
+        lines.append(
+            f'<div class="kb-step" id="step-{step.number}"><div class="kb-step-head">'
+            f"{mark} Step {step.number} · {esc(step.kind)}</div>"
+            f"{math(_step_latex(identity, step), True)}"
+            f'<div class="kb-step-why">{esc(step.source.justification)}'
+            f"{' · Uses:' + uses if uses else ''}</div></div>")
+    lines += ["</div>", ""]
+    lines += ["## Variables", "", _variables_table(identity), ""]
+    if record.notes:
+        lines += ["## Notes", "", text(record.notes), ""]
+    lines += ["## Sources", ""]
+    lines += [f"- {_source_line(ref.ref, sources)}, {text(ref.locator)}" for ref in record.sources]
+    lines += ["", "## Verification", "", _verification(report), "",
+              f"[View the YAML source]({yaml_name}){{ .md-button }}", ""]
+    return "\n".join(lines)
+
+
+def derivations_index(derivations: list[Identity]) -> str:
+    lines = ["# Derivations", "", "Worked derivations of gradients that people look up, "
+             "every step checked numerically against the one before it.", ""]
+    lines += [f"- [{text(d.title)}]({d.id}.md)" for d in derivations]
+    return "\n".join(lines) + "\n"
 
 
 def browse_json(data: SiteData) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.dims import Shape
-from kb.numeric import Array, unvec, vec
+from kb.numeric import Array, layout_jacobian, unvec, vec
 from kb.schema import Structure
 
 S = Structure
@@ -248,16 +248,6 @@ class SmoothFunction:
         """Small enough that the perturbation's Frobenius norm stays below 0.2, which keeps
         singular values and eigenvalues of the base (at least 0.5) above 0.3."""
         return 0.2 / float(np.sqrt(self.out_shape[0] * self.out_shape[1]))
-
-
-def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int, int]) -> Array:
-    """d vec(u)/d vec(x) rearranged as the numerator-layout derivative of its kind."""
-    (p, q), (r, s) = out_shape, in_shape
-    if p * q == 1:  # scalar by anything: the transpose of the gradient, shape s×r
-        return np.swapaxes(unvec(np.swapaxes(jac, -1, -2), r, s), -1, -2)
-    if r * s == 1:  # anything by a scalar: u's shape
-        return unvec(jac, p, q)
-    return jac  # vector by vector: the Jacobian itself
 
 
 def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],

@@ -166,11 +166,52 @@ class EqualityRecord(_Record):
     rhs: str
 
 
+class EinsumTerm(_Strict):
+    """One term of an index-notation step: ``scale * einsum(spec, *arrays)``."""
+
+    spec: str = Field(pattern=r"^[a-z,]*->[a-z]{0,2}$",
+                      description="numpy einsum subscripts over named arrays, e.g. 'ad,a->d'")
+    arrays: list[str] = Field(description="one expression per operand; a column vector takes "
+                              "one index, a scalar none")
+    scale: str = Field(default="1", description="a 1×1 expression multiplying the term")
+
+
+class Step(_Strict):
+    """One step of a derivation: an expression (or index notation) and why it holds."""
+
+    kind: Literal["value", "differential", "derivative"] | None = Field(
+        default=None, description="what the step is equal to: the goal itself, its "
+        "differential (with dX as a random direction) or its derivative; default: as the "
+        "step before, and 'value' for the first step")
+    expression: str | None = None
+    einsum: list[EinsumTerm] | None = Field(default=None, description="index notation: "
+                                            "the sum of the terms")
+    justification: str = Field(min_length=1)
+    cites: list[str] = Field(default_factory=list, description="ids of records used")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Step:
+        if (self.expression is None) == (self.einsum is None):
+            raise ValueError("a step has either an expression or einsum terms")
+        return self
+
+
+class DerivationRecord(_Record):
+    """A worked derivation of the gradient of ``goal``, every step checked."""
+
+    type: Literal["derivation"]
+    goal: str = Field(description="the function being differentiated")
+    wrt: str
+    layout: Literal["denominator", "numerator"]
+    result: str = Field(description="the derivative the derivation arrives at")
+    steps: list[Step] = Field(min_length=1)
+
+
 Record = Annotated[
-    DerivativeRecord | DifferentialRecord | HessianRecord | EqualityRecord,
+    DerivativeRecord | DifferentialRecord | HessianRecord | EqualityRecord | DerivationRecord,
     Field(discriminator="type"),
 ]
-RECORD_TYPES = ("derivative", "differential", "hessian", "equality")
+RECORD_TYPES = ("derivative", "differential", "hessian", "equality", "derivation")
 RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(Record)
 
 # The fields of each type that hold expressions, in reading order.
@@ -179,6 +220,7 @@ EXPRESSION_FIELDS: dict[str, tuple[str, ...]] = {
     "differential": ("expression", "differential"),
     "hessian": ("expression", "hessian"),
     "equality": ("lhs", "rhs"),
+    "derivation": ("goal", "result"),
 }
 
 

@@ -48,6 +48,9 @@ class Scope:
     layout: str = "denominator"
     indices: Set[str] = frozenset()
     """Summation indices in scope."""
+    steps: bool = False
+    """In a derivation step: diff(expr, x) and diff(expr) are allowed, and every variable
+    has a differential (that of a constant is zero)."""
 
     def integer(self, name: str) -> bool:
         info = self.variables.get(name)
@@ -78,7 +81,7 @@ def _sym(node: ast.Sym, scope: Scope) -> ast.Node:
         return ast.Index(name, pos=node.pos, shape=SCALAR)
     if name.startswith("d") and name[1:] in scope.variables:
         base = name[1:]
-        if base not in scope.differentials:
+        if base not in scope.differentials and not scope.steps:
             raise UndeclaredError(
                 f"'{name}' is the differential of {base}, which does not vary here"
                 + (f" (only {', '.join(sorted(scope.differentials))} varies)"
@@ -263,6 +266,9 @@ def _derivative_of(node: ast.DerivativeOf, scope: Scope) -> ast.Node:
     if func is None or wrt is None:
         missing = node.func if func is None else node.wrt
         raise UndeclaredError(f"undeclared symbol '{missing}' in diff()", node.pos)
+    if func.function_of is None and scope.steps:
+        return check(ast.NumericDerivative(ast.Sym(node.func, pos=node.pos), node.wrt,
+                                           pos=node.pos), scope)
     if func.function_of != node.wrt:
         raise ShapeError(
             f"diff({node.func}, {node.wrt}): {node.func} must be declared "
@@ -280,6 +286,29 @@ def _derivative_of(node: ast.DerivativeOf, scope: Scope) -> ast.Node:
             node.pos,
         )
     return replace(node, layout=scope.layout, shape=shape)
+
+
+def _numeric_derivative(node: ast.NumericDerivative, scope: Scope) -> ast.Node:
+    if not scope.steps:
+        raise ShapeError("diff(expr, x) of an expression is only for derivation steps: a "
+                         "result must be a formula", node.pos)
+    arg = check(node.arg, scope)
+    wrt = scope.variables.get(node.wrt)
+    if wrt is None:
+        raise UndeclaredError(f"undeclared symbol '{node.wrt}' in diff()", node.pos)
+    shape = derivative_shape(arg.shape, wrt.shape, scope.layout)
+    if shape is None:
+        raise ShapeError(f"diff(): no derivative of a {_fmt(arg.shape)} value by a "
+                         f"{_fmt(wrt.shape)} variable in matrix form", node.pos)
+    return replace(node, arg=arg, layout=scope.layout, shape=shape)
+
+
+def _differential_of(node: ast.DifferentialOf, scope: Scope) -> ast.Node:
+    if not scope.steps:
+        raise ShapeError("diff(expr) is only for derivation steps: write the differential "
+                         "out with dX", node.pos)
+    arg = check(node.arg, scope)
+    return replace(node, arg=arg, shape=arg.shape)
 
 
 _RULES = {
@@ -300,4 +329,6 @@ _RULES = {
     ast.ConstMatrix: _const,
     ast.DerivativeOf: _derivative_of,
     ast.Summation: _summation,
+    ast.NumericDerivative: _numeric_derivative,
+    ast.DifferentialOf: _differential_of,
 }

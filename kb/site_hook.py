@@ -46,8 +46,8 @@ def verified_site_data(root: Path) -> SiteData:
         report = verify(identity.statement)
         reports[identity.id] = report
         if not report.ok:
-            failures.append(identity.diagnostic((identity.statement.result_field,),
-                                                report.message or "failed"))
+            where = report.location or (identity.statement.result_field,)
+            failures.append(identity.diagnostic(where, report.message or "failed"))
     if failures:
         invalid = len({d.path for d in problems})
         verified = sum(r.ok for r in reports.values())
@@ -66,14 +66,21 @@ def on_config(config):
     _state["katex"] = Katex(_state["project"])
     sheets = [{"Overview": "cheatsheets/index.md"}] + [
         {topic_title(topic): f"cheatsheets/{topic}.md"} for topic in data.topics()]
-    config.nav = [
-        {"Cheat-sheets": sheets} if _is_cheatsheets(item) else item for item in config.nav or []
-    ]
+    derivations = [{"Overview": "derivations/index.md"}] + [
+        {d.title: f"derivations/{d.id}.md"} for d in data.derivations()]
+    sections = {"cheatsheets/index.md": ("Cheat-sheets", sheets),
+                "derivations/index.md": ("Derivations", derivations)}
+    config.nav = [_expand(item, sections) for item in config.nav or []]
     return config
 
 
-def _is_cheatsheets(item) -> bool:
-    return isinstance(item, dict) and "cheatsheets/index.md" in item.values()
+def _expand(item, sections):
+    """A nav entry that points at a generated section's index becomes the whole section."""
+    if isinstance(item, dict):
+        for target, (title, pages) in sections.items():
+            if target in item.values():
+                return {title: pages}
+    return item
 
 
 def on_files(files: Files, config) -> Files:
@@ -81,7 +88,8 @@ def on_files(files: Files, config) -> Files:
     for path, content in site_pages(data).items():
         files.append(File.generated(config, path, content=content))
     for identity in data.identities:
-        files.append(File.generated(config, f"identities/{identity.id}/{identity.id}.yaml",
+        folder = "derivations" if identity.type == "derivation" else "identities"
+        files.append(File.generated(config, f"{folder}/{identity.id}/{identity.id}.yaml",
                                     abs_src_path=str(identity.path)))
     files.append(File.generated(config, "browse.json", content=browse_json(data)))
     try:

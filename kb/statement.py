@@ -24,6 +24,7 @@ from kb.layouts import (
 from kb.sampling import VarSpec
 from kb.schema import (
     EXPRESSION_FIELDS,
+    DerivationRecord,
     DerivativeRecord,
     DifferentialRecord,
     HessianRecord,
@@ -66,6 +67,8 @@ class Statement:
     """The erratum's printed result, typed like the field it replaces."""
     printed_problem: str | None = None
     """Why the erratum's printed result is not even well formed, when it is not."""
+    steps: tuple = ()
+    """A derivation's steps (:class:`kb.derivation.CompiledStep`)."""
 
     @property
     def type(self) -> str:
@@ -79,35 +82,39 @@ class Statement:
     def result_field(self) -> str:
         return EXPRESSION_FIELDS[self.type][1]
 
+    @property
+    def has_layout(self) -> bool:
+        """Derivatives and derivations state a result in a layout."""
+        return self.type in ("derivative", "derivation")
+
     def expression(self, layout: str) -> ast.Node:
         """The expression, with any ``diff(u, x)`` in it read in ``layout``."""
-        tree = self.trees["expression"]
-        if self.type != "derivative" or layout == self.record.layout:
+        tree = self.trees[EXPRESSION_FIELDS[self.type][0]]
+        if not self.has_layout or layout == self.record.layout:
             return tree
         return relayout(tree, layout)
 
     def derivative(self, layout: str) -> ast.Node:
-        """The derivative in ``layout`` (derivative records only)."""
-        record = self.record
-        assert isinstance(record, DerivativeRecord)
-        stated = self.trees["derivative"]
-        return stated if layout == record.layout else self._other
+        """The derivative in ``layout`` (derivatives and derivations)."""
+        assert self.has_layout
+        stated = self.trees[self.result_field]
+        return stated if layout == self.record.layout else self._other
 
     @cached_property
     def _other(self) -> ast.Node:
-        return other_layout(self.trees["derivative"], self.record.layout, self.symmetric)
+        return other_layout(self.trees[self.result_field], self.record.layout, self.symmetric)
 
     @cached_property
     def differential(self) -> ast.Node | None:
         """The differential form: stated for differential records, derived for derivatives."""
         if self.type == "differential":
             return self.trees["differential"]
-        if self.type != "derivative":
+        if not self.has_layout:
             return None
         record = self.record
         wrt = self.specs[record.wrt].shape
         return differential_of(
-            self.derivative("numerator"), self.trees["expression"].shape, record.wrt, wrt
+            self.derivative("numerator"), self.expression(record.layout).shape, record.wrt, wrt
         )
 
 
@@ -164,7 +171,7 @@ def compile_record(record: Record) -> Statement:
     varying: list[str] = []
     if isinstance(record, DifferentialRecord):
         varying = list(record.wrt)
-    elif isinstance(record, DerivativeRecord | HessianRecord):
+    elif isinstance(record, DerivativeRecord | HessianRecord | DerivationRecord):
         varying = [record.wrt]
     for index, name in enumerate(varying):
         where = ("wrt", index) if isinstance(record, DifferentialRecord) else ("wrt",)
@@ -205,7 +212,7 @@ def compile_record(record: Record) -> Statement:
     kind = None
     first, second = (trees[f] for f in fields)
     want = first.shape  # what the result must be, by type
-    if isinstance(record, DerivativeRecord):
+    if isinstance(record, DerivativeRecord | DerivationRecord):
         wrt = specs[record.wrt].shape
         kind = kind_of(first.shape, wrt)
         if kind is None:
@@ -230,9 +237,26 @@ def compile_record(record: Record) -> Statement:
     if printed is not None and printed.shape != want:
         printed_problem = f"has the wrong shape: {what}, got {printed.shape}"
         printed = None
-    used = set(varying).union(*(ast.free_symbols(t) for t in trees.values()))
+    steps: tuple = ()
+    step_trees: list[ast.Node] = []
+    if isinstance(record, DerivationRecord):
+        from kb.derivation import compile_steps
+
+        problems += [Problem(("variables", name), "a derivation has no placeholder functions",
+                             key=True) for name, spec in specs.items() if spec.function_of]
+        compiled, failed = compile_steps(record, scope, first)
+        problems += [Problem(p.field, p.message, p.pos) for p in failed]
+        steps = tuple(compiled)
+        step_trees = [t for step in compiled for t in _step_trees(step)]
+    used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees]))
     problems += [Problem(("variables", name), f"declared but not used: {name}", key=True)
                  for name in specs if name not in used]
     if problems:
         raise StatementError(problems)
-    return Statement(record, specs, trees, kind, printed, printed_problem)
+    return Statement(record, specs, trees, kind, printed, printed_problem, steps)
+
+
+def _step_trees(step) -> list[ast.Node]:
+    if step.tree is not None:
+        return [step.tree]
+    return [tree for term in step.terms for tree in (*term.arrays, term.scale)]

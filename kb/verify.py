@@ -12,6 +12,7 @@ sampled, or that evaluates to NaN, fails.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from kb import ast
 from kb.layouts import LAYOUTS
-from kb.numeric import Array, Env, evaluate
+from kb.numeric import STEP, Array, Env, evaluate, richardson
 from kb.sampling import (
     SamplingError,
     assign_sizes,
@@ -35,7 +36,6 @@ from kb.statement import Statement
 
 TOLERANCE = 1e-7
 BATCH = 12
-STEP = 2.0**-6
 HESSIAN_STEP = 2.0**-5
 FLOOR = 1e-6
 ATTEMPTS = 2
@@ -44,6 +44,8 @@ METHOD = {
     "differential": "central differences with Richardson extrapolation, random unit directions",
     "hessian": "mixed second differences u^T H v with Richardson extrapolation",
     "equality": "both sides evaluated at random draws",
+    "derivation": "every step against the one before it, and the result against central "
+                  "differences with Richardson extrapolation",
 }
 
 
@@ -65,6 +67,8 @@ class Report:
     """The median relative error of the erratum's printed form: the evidence it is wrong."""
     erratum_evidence: str | None = None
     """The evidence that the printed form is wrong, in words."""
+    location: tuple[str | int, ...] | None = None
+    """Where in the record the failure is (a derivation's step), when not its result."""
 
     def summary(self) -> str:
         if self.ok:
@@ -96,13 +100,6 @@ def relative_error(predicted: Array, reference: Array, scale: Array | float = 0.
     err = _norm(predicted - reference) / denom
     finite = np.isfinite(err) & np.isfinite(np.asarray(scale, dtype=float))
     return np.where(finite, err, np.inf)
-
-
-def richardson(f: Callable[[float], Array], h: float) -> Array:
-    """f'(0) by central differences at h, h/2, h/4 and two Richardson steps."""
-    d = [(f(s) - f(-s)) / (2 * s) for s in (h, h / 2, h / 4)]
-    r1 = [(4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3]
-    return (16 * r1[1] - r1[0]) / 15
 
 
 def richardson_mixed(f: Callable[[float, float], Array], h: float) -> Array:
@@ -222,11 +219,37 @@ def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None
     return {"printed" if result is not None else "equality": relative_error(lhs, rhs)}
 
 
+def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
+                      ) -> dict[str, Array]:
+    from kb.derivation import check_steps
+
+    record = st.record
+    goal = st.trees["goal"]
+    v = d.direction(record.wrt)
+    wrt_scalar = st.specs[record.wrt].shape.is_scalar
+    fd = richardson(d.along(goal, {record.wrt: v}), STEP)
+    value = d.eval(goal)
+    scale = _norm(value)
+
+    def directional(stated: Array) -> Array:
+        j = stated if record.layout == "numerator" else np.swapaxes(stated, -1, -2)
+        return _directional(j, v, goal, wrt_scalar)
+
+    tree = result if result is not None else st.trees["result"]
+    errors = {"printed" if result is not None else "the result against finite differences":
+              relative_error(directional(d.eval(tree)), fd, scale)}
+    if result is None:
+        errors |= check_steps(st, d, v, {"value": value, "differential": fd}, scale,
+                              directional, relative_error)
+    return errors
+
+
 _CHECKS = {
     "derivative": _check_derivative,
     "differential": _check_differential,
     "hessian": _check_hessian,
     "equality": _check_equality,
+    "derivation": _check_derivation,
 }
 
 
@@ -257,6 +280,8 @@ def verify(st: Statement) -> Report:
         name, errs = next((n, e) for n, e in errors.items() if not e.max() <= TOLERANCE)
         index = int(np.argmax(errs))
         report.draw = draws.draw(index)
+        step = re.match(r"step (\d+) ", name)
+        report.location = ("steps", int(step.group(1)) - 1) if step else None
         if not np.isfinite(errs[index]):
             # NaN is a domain error (log of a negative number, ...), not bad luck: no re-check.
             report.message = (f"{name}: evaluates to NaN or infinity at draw {index} (seed "

@@ -130,10 +130,10 @@ def test_missing_field_of_a_variable(folder: Path) -> None:
 
 
 def test_invalid_type(folder: Path) -> None:
-    text = record("bad-type", **{"type: derivative": "type: derivation"})
+    text = record("bad-type", **{"type: derivative": "type: derivate"})
     write(folder, "bad-type.yaml", text)
-    assert only(folder) == (f"bad-type.yaml:{at(text, 'derivation')}: 'type' must be one of: "
-                            "derivative, differential, hessian, equality")
+    assert only(folder) == (f"bad-type.yaml:{at(text, 'derivate')}: 'type' must be one of: "
+                            "derivative, differential, hessian, equality, derivation")
 
 
 def test_invalid_structure(folder: Path) -> None:

@@ -110,8 +110,8 @@ BAD = [
     ("exp(A, B)", 0, "exp() takes 1 argument(s), got 2"),
     ("kron(A)", 0, "kron() takes 2 argument(s), got 1"),
     ("a + kron(A, B, C)", 4, "kron() takes 2 argument(s), got 3"),
-    ("diff(u)", 0, "diff(u, x) takes a placeholder function"),
-    ("diff(A B, x)", 0, "diff(u, x) takes a placeholder function"),
+    ("diff(u, x, 3)", 0, "diff(u, x) takes a placeholder function"),
+    ("diff(u, A B)", 0, "diff(u, x) takes a placeholder function"),
     ("A * -B", 4, "unexpected '-'"),
 ]
 

@@ -31,6 +31,8 @@ def test_every_page_type_is_built(site: Path) -> None:
                  "cheatsheets/index.html", "cheatsheets/traces/index.html",
                  "browse/index.html", "sources/index.html", "errata/index.html",
                  "identities/log-det/index.html", "identities/log-det/log-det.yaml",
+                 "derivations/index.html",
+                 "derivations/linear-regression-gradient-derivation/index.html",
                  "browse.json", "assets/katex/katex.min.css", "assets/kb.js"]:
         assert (site / page).is_file(), page
 
@@ -40,8 +42,11 @@ def test_every_identity_has_a_page_and_a_browse_entry(site: Path) -> None:
     ids = {entry["id"] for entry in index}
     records = {p.stem for p in CATALOG.rglob("*.yaml")} - {"sources", "uncovered"}
     assert records | {"xss-title"} == ids
+    derivations = {p.stem for p in (CATALOG / "derivations").glob("*.yaml")}
+    assert derivations
     for record_id in ids:
-        assert (site / "identities" / record_id / "index.html").is_file()
+        folder = "derivations" if record_id in derivations else "identities"
+        assert (site / folder / record_id / "index.html").is_file()
 
 
 def test_math_is_rendered_at_build_time_without_errors(site: Path) -> None:

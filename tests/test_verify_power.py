@@ -44,6 +44,7 @@ EXPECTED = {
     "undeclared-symbol": ("compile", ["undeclared symbol 'C'"]),
     "kron-factors-swapped": ("verify", ["equality does not hold"]),
     "chain-rule-numerator-order": ("verify", ["derivative (denominator layout) does not hold"]),
+    "derivation-broken-step": ("verify", ["step 3 (derivative)", "does not hold"]),
 }
 
 # The planted error, fixed: the same record with this result verifies.

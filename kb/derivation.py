@@ -1,0 +1,232 @@
+"""Derivations: worked examples whose every step is checked.
+
+A derivation differentiates a goal f by a variable x through ordered steps. Each step is
+equal to one of three things, its *kind*: the goal itself (``value``), its differential df
+along a random direction dX (``differential``; the differential of any other variable is
+zero), or its derivative in the record's layout (``derivative``). A step may be written in the
+expression language, where ``diff(expr)`` and ``diff(expr, x)`` are evaluated numerically, or
+in index notation as numpy einsum terms over named arrays.
+
+Verification checks the first step of each kind against the truth (f, or finite differences
+of f) and every later step against the step of the same kind before it, so a wrong step is
+named with the step it should have equalled; the stated result is checked against finite
+differences and against the last derivative step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb import ast
+from kb.dims import SCALAR, Dim, Shape
+from kb.grammar import ExpressionError, parse
+from kb.layouts import derivative_shape
+from kb.numeric import Array, Env, evaluate
+from kb.printer import to_text
+from kb.schema import DerivationRecord, Step
+from kb.shapes import Scope, ShapeError, check
+
+KINDS = ("value", "differential", "derivative")
+
+
+@dataclass(frozen=True)
+class EinsumTerm:
+    spec: str
+    arrays: tuple[ast.Node, ...]
+    scale: ast.Node
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    """A step as typed trees: an expression, or einsum terms."""
+
+    number: int
+    kind: str
+    source: Step
+    tree: ast.Node | None
+    terms: tuple[EinsumTerm, ...] = ()
+
+    @property
+    def text(self) -> str:
+        if self.tree is not None:
+            return to_text(self.tree)
+        return " + ".join(
+            (f"{to_text(t.scale)} * " if to_text(t.scale) != "1" else "")
+            + f"einsum('{t.spec}', {', '.join(to_text(a) for a in t.arrays)})"
+            for t in self.terms)
+
+    def evaluate(self, env: Env) -> Array:
+        if self.tree is not None:
+            return evaluate(self.tree, env)
+        return sum(_einsum(term, env) for term in self.terms)
+
+
+def _einsum(term: EinsumTerm, env: Env) -> Array:
+    inputs, output = term.spec.split("->")
+    operands = inputs.split(",") if inputs else []
+    values = [_squeeze(evaluate(tree, env), len(sub)) for tree, sub in zip(term.arrays, operands,
+                                                                           strict=True)]
+    subscripts = ",".join("..." + sub for sub in operands) + "->..." + output
+    result = np.einsum(subscripts, *values)
+    if len(output) == 0:
+        result = result.reshape(-1, 1, 1)
+    elif len(output) == 1:
+        result = result[:, :, None]
+    return evaluate(term.scale, env) * result
+
+
+def _squeeze(value: Array, indices: int) -> Array:
+    """A (batch, rows, cols) value as an operand with ``indices`` indices."""
+    if indices == 2:
+        return value
+    if indices == 0:
+        return value[:, 0, 0]
+    return value[:, :, 0] if value.shape[2] == 1 else value[:, 0, :]
+
+
+class StepProblem(ValueError):
+    def __init__(self, field: tuple[str | int, ...], message: str, pos: int | None = None):
+        super().__init__(message)
+        self.field, self.message, self.pos = field, message, pos
+
+
+def _typed(text: str, scope: Scope, field: tuple[str | int, ...]) -> ast.Node:
+    try:
+        return check(parse(text), scope)
+    except (ExpressionError, ShapeError) as exc:
+        raise StepProblem(field, exc.message, exc.pos) from None
+
+
+def _operand_dims(sub: str, shape: Shape, field) -> list[Dim]:
+    if len(sub) == 2:
+        return [shape.rows, shape.cols]
+    if len(sub) == 1:
+        if not (shape.is_column or shape.is_row or shape.is_scalar):
+            raise StepProblem(field, f"a {shape} array needs two indices, got '{sub}'")
+        return [shape.cols if shape.is_row else shape.rows]
+    if not shape.is_scalar:
+        raise StepProblem(field, f"a {shape} array needs indices, got none")
+    return []
+
+
+def _einsum_terms(step: Step, scope: Scope, field) -> tuple[tuple[EinsumTerm, ...], Shape]:
+    terms, shape = [], None
+    for t, term in enumerate(step.einsum or []):
+        where = (*field, "einsum", t)
+        inputs, output = term.spec.split("->")
+        operands = inputs.split(",") if inputs else []
+        if len(operands) != len(term.arrays):
+            raise StepProblem((*where, "spec"), f"'{term.spec}' has {len(operands)} operands "
+                              f"but {len(term.arrays)} arrays are given")
+        dims: dict[str, Dim] = {}
+        arrays = []
+        for a, (sub, text) in enumerate(zip(operands, term.arrays, strict=True)):
+            tree = _typed(text, scope, (*where, "arrays", a))
+            for letter, dim in zip(sub, _operand_dims(sub, tree.shape, (*where, "arrays", a)),
+                                   strict=True):
+                if dims.setdefault(letter, dim) != dim:
+                    raise StepProblem((*where, "spec"), f"index '{letter}' is {dims[letter]} "
+                                      f"in one array and {dim} in another")
+            arrays.append(tree)
+        missing = [letter for letter in output if letter not in dims]
+        if missing:
+            raise StepProblem((*where, "spec"), f"output index '{missing[0]}' is not an input")
+        scale = _typed(term.scale, scope, (*where, "scale"))
+        if not scale.shape.is_scalar:
+            raise StepProblem((*where, "scale"), f"the scale must be 1×1, got {scale.shape}")
+        out = [dims[letter] for letter in output]
+        term_shape = (SCALAR if not out else Shape(out[0], Dim()) if len(out) == 1
+                      else Shape(out[0], out[1]))
+        if shape is not None and term_shape != shape:
+            raise StepProblem((*where, "spec"), f"this term is {term_shape} but the first "
+                              f"is {shape}")
+        shape = term_shape
+        terms.append(EinsumTerm(term.spec, tuple(arrays), scale))
+    return tuple(terms), shape
+
+
+def compile_steps(record: DerivationRecord, scope: Scope, goal: ast.Node
+                  ) -> tuple[list[CompiledStep], list[StepProblem]]:
+    """Typed steps of a derivation, and the problems of those that do not compile."""
+    from dataclasses import replace
+
+    wrt = scope.variables[record.wrt].shape
+    want = {"value": goal.shape, "differential": goal.shape,
+            "derivative": derivative_shape(goal.shape, wrt, record.layout)}
+    step_scope = replace(scope, steps=True, differentials=frozenset(scope.variables))
+    steps, problems, kind = [], [], "value"
+    for index, step in enumerate(record.steps):
+        field = ("steps", index)
+        kind = step.kind or kind
+        try:
+            if step.expression is not None:
+                tree = _typed(step.expression, step_scope, (*field, "expression"))
+                terms, shape = (), tree.shape
+            else:
+                tree = None
+                terms, shape = _einsum_terms(step, step_scope, field)
+            if shape != want[kind]:
+                where = (*field, "expression") if tree is not None else (*field, "einsum")
+                raise StepProblem(where, f"a {kind} step must be {want[kind]}, got {shape}")
+            if kind == "value" and tree is not None and _has_differential(tree):
+                raise StepProblem((*field, "expression"), "a value step has no differentials: "
+                                  "set kind: differential")
+            steps.append(CompiledStep(index + 1, kind, step, tree, terms))
+        except StepProblem as problem:
+            problems.append(problem)
+    return steps, problems
+
+
+def _has_differential(tree: ast.Node) -> bool:
+    return any(isinstance(n, ast.Differential | ast.DifferentialOf) for n in tree.walk())
+
+
+def cited_ids(record: DerivationRecord) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every record id the steps cite, with where."""
+    return [(("steps", i, "cites", j), ref)
+            for i, step in enumerate(record.steps) for j, ref in enumerate(step.cites)]
+
+
+_ID_LINK = re.compile(r"\[\[([a-z0-9-]+)\]\]")
+
+
+def check_steps(st, draws, direction: Array, truth: dict[str, Array], scale: Array,
+                directional, relative_error) -> dict[str, Array]:
+    """Relative errors of every step against the truth or the step before it.
+
+    ``truth`` holds the goal's value and its finite-difference differential; ``directional``
+    turns a derivative in the record's layout into a directional derivative along
+    ``direction``.
+    """
+    record = st.record
+    zero = {name: np.zeros_like(value) for name, value in draws.base.values.items()}
+    env = draws.env(differentials={**zero, record.wrt: direction})
+    errors: dict[str, Array] = {}
+    last: dict[str, CompiledStep] = {}
+    values: dict[int, Array] = {}
+    for step in st.steps:
+        value = step.evaluate(env)
+        values[step.number] = value
+        before = last.get(step.kind)
+        label = f"step {step.number} ({step.kind}) `{step.text}`"
+        if before is not None:
+            errors[f"{label} against step {before.number} `{before.text}`"] = relative_error(
+                value, values[before.number], scale)
+        elif step.kind == "value":
+            errors[f"{label} against the goal"] = relative_error(value, truth["value"], scale)
+        elif step.kind == "differential":
+            errors[f"{label} against the goal's differential (finite differences)"] = (
+                relative_error(value, truth["differential"], scale))
+        else:
+            errors[f"{label} against the goal's derivative (finite differences)"] = (
+                relative_error(directional(value), truth["differential"], scale))
+        last[step.kind] = step
+    if "derivative" in last:
+        final = last["derivative"]
+        result = draws.eval(st.trees["result"])
+        errors[f"the result against step {final.number} `{final.text}`"] = relative_error(
+            result, values[final.number], scale)
+    return errors
