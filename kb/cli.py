@@ -6,15 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from kb.catalog import load_entries
-from kb.diagnostics import Diagnostic
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+# The package is imported lazily, command by command: `kb show` must start fast.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,9 +28,14 @@ def verify(paths: tuple[Path, ...], root: Path | None, verbose: bool) -> None:
     as path:line:col: message; the last line is 'N verified, M failed'. Exits with 1 if any
     record is invalid or fails.
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from kb.catalog import load_entries
+    from kb.diagnostics import Diagnostic
     from kb.verify import verify as verify_statement
 
-    console = _err()
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     catalog, problems = load_entries(paths or None, root)
     failures = list(problems)
     verified = 0
@@ -175,6 +173,14 @@ def _text(identity, layout: str, sources) -> str:
         lines.append(f"  d({identity.expression}) = {identity.derivative()}")
     elif identity.type == "hessian":
         lines.append(f"  Hessian of {identity.expression} by {record.wrt}: {identity.derivative()}")
+    elif identity.type == "derivation":
+        lines.append(f"  ∂/∂{record.wrt} {identity.expression} = {identity.derivative(layout)}"
+                     f"    ({layout} layout)")
+        lines.append("")
+        for step in identity.statement.steps:
+            lines.append(f"  {step.number}. [{step.kind}] {step.text}")
+            lines.append(f"       {' '.join(step.source.justification.split())}"
+                         + (f" (uses {', '.join(step.source.cites)})" if step.source.cites else ""))
     else:
         lines.append(f"  ∂/∂{record.wrt} {identity.expression} = {identity.derivative(layout)}"
                      f"    ({identity.kind}, {layout} layout)")

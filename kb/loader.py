@@ -25,12 +25,12 @@ from ruamel.yaml.scalarstring import (
 from kb.diagnostics import Diagnostic
 from kb.identity import Identity
 from kb.schema import (
-    RECORD_ADAPTER,
     RECORD_TYPES,
-    SOURCES_ADAPTER,
-    UNCOVERED_ADAPTER,
     Source,
     Uncovered,
+    record_adapter,
+    sources_adapter,
+    uncovered_adapter,
 )
 from kb.statement import StatementError, compile_record
 
@@ -168,7 +168,7 @@ def load_uncovered(path: Path) -> tuple[dict[str, list[Uncovered]], list[Diagnos
     if doc is None:
         return {}, problems
     try:
-        return UNCOVERED_ADAPTER.validate_python(doc.data or {}), []
+        return uncovered_adapter().validate_python(doc.data or {}), []
     except ValidationError as exc:
         return {}, _pydantic_diagnostics(doc, exc, tagged=False)
 
@@ -178,7 +178,7 @@ def load_sources(path: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
     if doc is None:
         return {}, problems
     try:
-        return SOURCES_ADAPTER.validate_python(doc.data), []
+        return sources_adapter().validate_python(doc.data), []
     except ValidationError as exc:
         return {}, _pydantic_diagnostics(doc, exc, tagged=False)
 
@@ -192,7 +192,7 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
     if not isinstance(doc.data, dict):
         return None, [doc.diagnostic((), "a record is a YAML mapping of fields")]
     try:
-        record = RECORD_ADAPTER.validate_python(doc.data)
+        record = record_adapter().validate_python(doc.data)
     except ValidationError as exc:
         return None, _pydantic_diagnostics(doc, exc, tagged=True)
     if record.id != path.stem:

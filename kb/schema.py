@@ -9,6 +9,7 @@ The JSON Schema in ``schema/identity.schema.json`` is exported from these models
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -212,7 +213,10 @@ Record = Annotated[
     Field(discriminator="type"),
 ]
 RECORD_TYPES = ("derivative", "differential", "hessian", "equality", "derivation")
-RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(Record)
+@cache
+def record_adapter() -> TypeAdapter[Record]:
+    """Built on first use: building validators is most of the import time of this module."""
+    return TypeAdapter(Record)
 
 # The fields of each type that hold expressions, in reading order.
 EXPRESSION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -243,7 +247,9 @@ class Source(_Strict):
         return self
 
 
-SOURCES_ADAPTER: TypeAdapter[dict[str, Source]] = TypeAdapter(dict[str, Source])
+@cache
+def sources_adapter() -> TypeAdapter[dict[str, Source]]:
+    return TypeAdapter(dict[str, Source])
 
 
 class Uncovered(_Strict):
@@ -253,13 +259,14 @@ class Uncovered(_Strict):
     reason: str = Field(min_length=1)
 
 
-UNCOVERED_ADAPTER: TypeAdapter[dict[str, list[Uncovered]]] = TypeAdapter(
-    dict[str, list[Uncovered]])
+@cache
+def uncovered_adapter() -> TypeAdapter[dict[str, list[Uncovered]]]:
+    return TypeAdapter(dict[str, list[Uncovered]])
 
 
 def json_schema() -> dict:
     """The JSON Schema of a record file, for editors (yaml-language-server)."""
-    schema = RECORD_ADAPTER.json_schema()
+    schema = record_adapter().json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Matrix-calculus identity record"
     return schema

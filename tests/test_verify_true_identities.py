@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.schema import RECORD_ADAPTER
+from kb.schema import record_adapter
 from kb.statement import compile_record
 from kb.verify import TOLERANCE, verify
 
@@ -101,7 +101,7 @@ TRUE = [
 
 @pytest.mark.parametrize("data", TRUE, ids=[c["id"] for c in TRUE])
 def test_true_identity_verifies(data: dict) -> None:
-    report = verify(compile_record(RECORD_ADAPTER.validate_python(data)))
+    report = verify(compile_record(record_adapter().validate_python(data)))
     assert report.ok, report.message
     assert report.worst_error <= TOLERANCE
     assert report.message is None
@@ -111,7 +111,7 @@ def test_true_identity_verifies(data: dict) -> None:
 def test_both_layouts_and_the_differential_form_are_checked(layout: str) -> None:
     data = deriv("vv", "A x", "x", layout, "A^T" if layout == DEN else "A",
                  A=v("m", "n"), x=v("n", 1))
-    report = verify(compile_record(RECORD_ADAPTER.validate_python(data)))
+    report = verify(compile_record(record_adapter().validate_python(data)))
     assert set(report.checks) >= {"derivative (denominator layout)",
                                   "derivative (numerator layout)", "differential form"}
 
@@ -119,6 +119,6 @@ def test_both_layouts_and_the_differential_form_are_checked(layout: str) -> None
 def test_constrained_gradient_is_checked_against_its_space() -> None:
     data = deriv("sym", "tr(A X)", "X", DEN, "(A + A^T) / 2", X=v("n", "n", "symmetric"),
                  A=v("n", "n"))
-    report = verify(compile_record(RECORD_ADAPTER.validate_python(data)))
+    report = verify(compile_record(record_adapter().validate_python(data)))
     assert report.ok
     assert "gradient lies in the structure's space" in report.checks
