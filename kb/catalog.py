@@ -24,7 +24,6 @@ from kb.loader import (
     record_files,
 )
 from kb.schema import Source, Uncovered
-from kb.search import SearchIndex
 
 if TYPE_CHECKING:
     from kb.match import Match
@@ -68,7 +67,9 @@ class Catalog:
         return difflib.get_close_matches(record_id, list(self.entries), n=n, cutoff=0.5)
 
     @cached_property
-    def _index(self) -> SearchIndex:
+    def _index(self):
+        from kb.search import SearchIndex
+
         return SearchIndex(list(self))
 
     def search(self, query: str, limit: int = 10) -> list[Identity]:

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from kb import ast
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
-from kb.numeric import Env, evaluate
 from kb.printer import to_text
 from kb.schema import EXPRESSION_FIELDS, Record
 from kb.statement import Statement
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from kb.loader import Document
     from kb.schema import Source
     from kb.verify import Report
@@ -237,6 +236,10 @@ def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator"
 
 
 def _callable(identity: Identity, tree: ast.Node) -> Callable[..., Any]:
+    import numpy as np
+
+    from kb.numeric import Env, evaluate
+
     specs = identity.statement.specs
     if any(spec.function_of for spec in specs.values()):
         raise ValueError(f"{identity.id} states a rule about placeholder functions; "
@@ -244,11 +247,11 @@ def _callable(identity: Identity, tree: ast.Node) -> Callable[..., Any]:
     needed = sorted(ast.free_symbols(tree) | {
         n.name for n in tree.walk() if isinstance(n, ast.Differential)})
 
-    def call(**arrays: Any) -> np.ndarray | float:
+    def call(**arrays: Any) -> Any:
         missing = [n for n in needed if n not in arrays]
         if missing:
             raise TypeError(f"missing arrays: {', '.join(missing)}")
-        values: dict[str, np.ndarray] = {}
+        values: dict[str, Any] = {}
         sizes: dict[str, int] = {}
         for name in needed:
             spec = specs[name.removeprefix("d")] if name not in specs else specs[name]

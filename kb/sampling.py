@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kb.dims import Shape
 from kb.numeric import Array, layout_jacobian, unvec, vec
 from kb.schema import Structure
+from kb.shapes import VarSpec
 
 S = Structure
 SIZES = (3, 5, 4, 6, 7, 2, 8, 9)
@@ -32,14 +32,6 @@ def seed_for(record_id: str, attempt: int = 0) -> int:
     """A reproducible seed from the record id (and the re-check attempt)."""
     digest = hashlib.sha256(f"{record_id}#{attempt}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
-
-
-@dataclass(frozen=True)
-class VarSpec:
-    shape: Shape
-    structure: frozenset[Structure] = frozenset()
-    function_of: str | None = None
-    integer: tuple[int, int] | None = None
 
 
 def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:

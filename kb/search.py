@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from kb.identity import Identity
 
 FIELD_WEIGHTS = {"title": 3.0, "aliases": 3.0, "tags": 2.0, "operations": 1.5, "id": 1.0,
@@ -78,27 +80,34 @@ class Hit:
 
 
 class SearchIndex:
-    """BM25 over weighted fields, with prefix matching for words being typed."""
+    """BM25 over weighted fields, with prefix matching for words being typed.
+
+    The BM25 weight of every (word, record) pair is computed once; a query adds numpy arrays
+    of weights, then re-ranks its best candidates for phrase matches.
+    """
 
     def __init__(self, identities: Sequence[Identity]) -> None:
         self.identities = list(identities)
-        postings: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-        lengths = []
+        counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        lengths = np.zeros(len(self.identities))
         for index, identity in enumerate(self.identities):
-            length = 0.0
-            for name, text in _fields(identity):
-                for token in tokens(text):
-                    postings[token][index] += FIELD_WEIGHTS[name]
-                    length += FIELD_WEIGHTS[name]
-            lengths.append(length)
-        self.lengths = lengths
-        self.average = (sum(lengths) / len(lengths)) if lengths else 1.0
+            for name, value in _fields(identity):
+                for token in tokens(value):
+                    counts[token][index] += FIELD_WEIGHTS[name]
+                    lengths[index] += FIELD_WEIGHTS[name]
+        average = lengths.mean() if len(lengths) else 1.0
+        norms = K1 * (1 - B + B * lengths / max(average, 1e-9))
         n = len(self.identities)
-        self.postings = {
-            token: (math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5)), dict(docs))
-            for token, docs in postings.items()
-        }
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for token, docs in counts.items():
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            index = np.fromiter(docs.keys(), dtype=np.int64, count=len(docs))
+            tf = np.fromiter(docs.values(), dtype=float, count=len(docs))
+            self.postings[token] = (index, idf * tf * (K1 + 1) / (tf + norms[index]))
         self.vocabulary = sorted(self.postings)
+        self.phrases = [(" ".join(tokens(i.id)),
+                         [" ".join(tokens(name)) for name in (i.title, *i.aliases)])
+                        for i in self.identities]
 
     def _expand(self, token: str) -> Iterable[tuple[str, float]]:
         if token in self.postings:
@@ -112,21 +121,28 @@ class SearchIndex:
                     yield word, PREFIX_FACTOR
 
     def search(self, query: str, limit: int = 10) -> list[Hit]:
-        scores: dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self.identities))
         for token in dict.fromkeys(tokens(query)):
             for word, factor in self._expand(token):
-                idf, docs = self.postings[word]
-                for index, tf in docs.items():
-                    norm = K1 * (1 - B + B * self.lengths[index] / self.average)
-                    scores[index] += factor * idf * tf * (K1 + 1) / (tf + norm)
+                index, weight = self.postings[word]
+                scores[index] += factor * weight
+        found = np.flatnonzero(scores)
+        if found.size == 0:
+            return []
+        # Phrase bonuses only re-rank the best candidates, so they cost nothing at scale.
+        pool = found[np.argsort(-scores[found], kind="stable")[: max(5 * limit, 50)]]
         phrase = " ".join(tokens(query))
-        for index in scores:
-            identity = self.identities[index]
-            names = [identity.title, *identity.aliases]
-            if phrase and any(phrase in " ".join(tokens(name)) for name in names):
-                scores[index] *= 1.5
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], self.identities[item[0]].id))
-        return [Hit(self.identities[i], s) for i, s in ranked[:limit]]
+        ranked = []
+        for index in pool:
+            score = float(scores[index])
+            own, names = self.phrases[index]
+            if phrase and own == phrase:
+                score *= 3.0  # the query names the record
+            elif phrase and any(phrase in name for name in names):
+                score *= 1.5
+            ranked.append((-score, self.identities[index].id, int(index)))
+        ranked.sort()
+        return [Hit(self.identities[i], -s) for s, _, i in ranked[:limit]]
 
 
 def _fields(identity: Identity) -> Iterable[tuple[str, str]]:

@@ -14,6 +14,7 @@ from kb import ast
 from kb.dims import SCALAR, Dim, Shape
 from kb.functions import FUNCTIONS
 from kb.layouts import derivative_shape
+from kb.schema import Structure
 
 
 class ShapeError(ValueError):
@@ -28,6 +29,14 @@ class ShapeError(ValueError):
 class UndeclaredError(ShapeError):
     """A name that is not declared (or not usable where it stands): the writer's mistake,
     never evidence about the mathematics."""
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    shape: Shape
+    structure: frozenset[Structure] = frozenset()
+    function_of: str | None = None
+    integer: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from kb.layouts import (
     other_layout,
     relayout,
 )
-from kb.sampling import VarSpec
 from kb.schema import (
     EXPRESSION_FIELDS,
     DerivationRecord,
@@ -31,7 +30,7 @@ from kb.schema import (
     Record,
     Structure,
 )
-from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, check
+from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, VarSpec, check
 
 
 @dataclass(frozen=True)
