@@ -13,13 +13,13 @@ import html
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb import ast
 from kb.identity import Identity
 from kb.latex import latex
 from kb.layouts import LAYOUTS
-from kb.schema import Source
+from kb.schema import Source, Uncovered
 from kb.verify import Report
 
 TOPIC_TITLES = {
@@ -100,6 +100,7 @@ class SiteData:
     identities: list[Identity]
     reports: Mapping[str, Report]
     sources: Mapping[str, Source]
+    uncovered: Mapping[str, list[Uncovered]] = field(default_factory=dict)
 
     def derivations(self) -> list[Identity]:
         return sorted((i for i in self.identities if i.type == "derivation"),
@@ -365,6 +366,43 @@ def errata_page(data: SiteData) -> str:
     return "\n".join(lines)
 
 
+def coverage_page(data: SiteData) -> str:
+    """Which equations of the Matrix Cookbook's chapter 2 the records cite, and why the
+    others are not cited; the other places of sources no record cites."""
+    from kb.coverage import COOKBOOK, COOKBOOK_CHAPTER_2, coverage
+
+    report = coverage(data.identities, data.uncovered, COOKBOOK)
+    by_id = {i.id: i for i in data.identities}
+    counts = {kind: sum(i.type == kind for i in data.identities)
+              for kind in ("derivative", "differential", "hessian", "equality", "derivation")}
+    lines = ["# Coverage", "",
+             f"{len(data.identities)} verified records: " + ", ".join(
+                 f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".", "",
+             "## The Matrix Cookbook, chapter 2", "",
+             f"Version of November 15, 2012, eqs. {COOKBOOK_CHAPTER_2.start}–"
+             f"{COOKBOOK_CHAPTER_2.stop - 1}: {len(set(report.cited) & set(COOKBOOK_CHAPTER_2))} "
+             f"equations are cited by records, {len(report.uncovered)} are not, with the "
+             "reason below. A test keeps it that way.", "",
+             '<table class="kb-coverage"><thead><tr><th>Eq.</th><th>Records</th></tr></thead>'
+             "<tbody>"]
+    for number in COOKBOOK_CHAPTER_2:
+        if number in report.cited:
+            cell = ", ".join(f'<a href="{identity_href(by_id[i], 1)}">{esc(i)}</a>'
+                             for i in dict.fromkeys(report.cited[number]))
+        else:
+            cell = f"<em>not cited: {esc(report.uncovered.get(number, 'missing'))}</em>"
+        lines.append(f"<tr><td>{number}</td><td>{cell}</td></tr>")
+    lines += ["</tbody></table>", ""]
+    for ref, entries in sorted(data.uncovered.items()):
+        if ref == COOKBOOK or not entries:
+            continue
+        title = data.sources[ref].title if ref in data.sources else ref
+        lines += [f"## {text(title)}: not cited", ""]
+        lines += [f"- {text(e.locator)}: {text(e.reason)}" for e in entries]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def browse_index(data: SiteData) -> list[dict]:
     """The JSON index the browse page filters with."""
     return [
@@ -413,6 +451,7 @@ def site_pages(data: SiteData) -> dict[str, str]:
     for topic, identities in topics.items():
         pages[f"cheatsheets/{topic}.md"] = cheatsheet_page(topic, identities, data.sources)
     pages["sources.md"] = sources_page(data)
+    pages["coverage.md"] = coverage_page(data)
     pages["errata.md"] = errata_page(data)
     pages["browse/index.md"] = browse_page(data)
     return pages

@@ -54,7 +54,7 @@ def verified_site_data(root: Path) -> SiteData:
         lines = [str(d) for d in failures]
         lines.append(f"{verified} verified, {len(catalog) - verified + invalid} failed")
         raise PluginError("the catalog does not verify:\n" + "\n".join(lines))
-    return SiteData(list(catalog), reports, catalog.sources)
+    return SiteData(list(catalog), reports, catalog.sources, catalog.uncovered)
 
 
 def on_config(config):
@@ -113,6 +113,17 @@ def render_math(page_html: str, katex: Katex) -> str:
         return f"<kb-math data-search-exclude>{rendered}</kb-math>"
 
     return _INLINE.sub(inline, _DISPLAY.sub(display, page_html))
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The home page's figures are the catalog's, at build time."""
+    data: SiteData = _state["data"]
+    if "<!-- kb:stats -->" in markdown:
+        records = [i for i in data.identities if i.type != "derivation"]
+        stats = (f"**{len(records)} verified identities** and **{len(data.derivations())} "
+                 f"verified derivations**, from {len(data.sources)} sources.")
+        markdown = markdown.replace("<!-- kb:stats -->", stats)
+    return markdown
 
 
 def on_page_content(page_html: str, page, config, files) -> str:
