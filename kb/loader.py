@@ -236,6 +236,3 @@ def find_sources(path: Path, default: Path) -> Path:
         if candidate.is_file():
             return candidate
     return default
-
-
-Entry = Identity  # the name the first tests used

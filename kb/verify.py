@@ -157,24 +157,47 @@ def _directional(numerator: Array, v: Array, value: ast.Node, wrt_scalar: bool) 
     return np.swapaxes(out, -1, -2) if value.shape.is_row else out
 
 
+@dataclass
+class _Probe:
+    """A random direction for the variable, and the goal's directional derivative along it
+    by finite differences: what every derivative-like check compares against."""
+
+    v: Array
+    fd: Array
+    value: Array
+    scale: Array
+    expr: ast.Node
+    wrt_scalar: bool
+
+    @classmethod
+    def of(cls, st: Statement, d: _Draws, expr: ast.Node) -> _Probe:
+        wrt = st.record.wrt
+        v = d.direction(wrt)
+        value = d.eval(expr)
+        return cls(v, richardson(d.along(expr, {wrt: v}), STEP), value, _norm(value), expr,
+                   st.specs[wrt].shape.is_scalar)
+
+    def directional(self, derivative: Array, layout: str) -> Array:
+        """The directional derivative from a derivative stated in ``layout``."""
+        j = derivative if layout == "numerator" else np.swapaxes(derivative, -1, -2)
+        return _directional(j, self.v, self.expr, self.wrt_scalar)
+
+    def error(self, derivative: Array, layout: str) -> Array:
+        return relative_error(self.directional(derivative, layout), self.fd, self.scale)
+
+
 def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None
                       ) -> dict[str, Array]:
     record = st.record
     expr = st.trees["expression"]
-    v = d.direction(record.wrt)
-    wrt_scalar = st.specs[record.wrt].shape.is_scalar
-    fd = richardson(d.along(expr, {record.wrt: v}), STEP)
-    scale = _norm(d.eval(expr))
+    probe = _Probe.of(st, d, expr)
+    v, fd, scale = probe.v, probe.fd, probe.scale
     if result is not None:  # an erratum's printed form, in the record's layout
-        value = d.eval(result)
-        j = value if record.layout == "numerator" else np.swapaxes(value, -1, -2)
-        return {"printed": relative_error(_directional(j, v, expr, wrt_scalar), fd, scale)}
+        return {"printed": probe.error(d.eval(result), record.layout)}
     errors = {}
     for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout):
-        value = d.eval(st.derivative(layout))
-        j = value if layout == "numerator" else np.swapaxes(value, -1, -2)
-        errors[f"derivative ({layout} layout)"] = relative_error(
-            _directional(j, v, expr, wrt_scalar), fd, scale)
+        errors[f"derivative ({layout} layout)"] = probe.error(d.eval(st.derivative(layout)),
+                                                               layout)
     dform = d.eval(st.differential, d.env(differentials={record.wrt: v}))
     errors["differential form"] = relative_error(dform, fd, scale)
     structure = st.specs[record.wrt].structure
@@ -224,23 +247,14 @@ def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
     from kb.derivation import check_steps
 
     record = st.record
-    goal = st.trees["goal"]
-    v = d.direction(record.wrt)
-    wrt_scalar = st.specs[record.wrt].shape.is_scalar
-    fd = richardson(d.along(goal, {record.wrt: v}), STEP)
-    value = d.eval(goal)
-    scale = _norm(value)
-
-    def directional(stated: Array) -> Array:
-        j = stated if record.layout == "numerator" else np.swapaxes(stated, -1, -2)
-        return _directional(j, v, goal, wrt_scalar)
-
+    probe = _Probe.of(st, d, st.trees["goal"])
     tree = result if result is not None else st.trees["result"]
     errors = {"printed" if result is not None else "the result against finite differences":
-              relative_error(directional(d.eval(tree)), fd, scale)}
+              probe.error(d.eval(tree), record.layout)}
     if result is None:
-        errors |= check_steps(st, d, v, {"value": value, "differential": fd}, scale,
-                              directional, relative_error)
+        errors |= check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
+                              probe.scale, lambda j: probe.directional(j, record.layout),
+                              relative_error)
     return errors
 
 
