@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kb.shapes import Shape
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold children (computed once per class)."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("pos", "shape"))
 
 
 @dataclass(frozen=True)
@@ -23,17 +30,14 @@ class Node:
     shape: Shape | None = field(default=None, compare=False, kw_only=True)
 
     def children(self) -> tuple[Node, ...]:
-        return tuple(
-            getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in ("pos", "shape") and isinstance(getattr(self, f.name), Node)
-        ) + tuple(
-            child
-            for f in fields(self)
-            if isinstance(getattr(self, f.name), tuple)
-            for child in getattr(self, f.name)
-            if isinstance(child, Node)
-        )
+        out: list[Node] = []
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, Node):
+                out.append(value)
+            elif isinstance(value, tuple):
+                out.extend(child for child in value if isinstance(child, Node))
+        return tuple(out)
 
     def walk(self) -> Iterator[Node]:
         """Every node of the tree, parents before children."""

@@ -8,7 +8,8 @@ at the first problem: all files are read and every problem is returned.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -44,13 +45,27 @@ Loc = tuple[str | int, ...]
 
 @dataclass
 class Document:
-    """A parsed YAML file: plain data and the position of every key and value."""
+    """A parsed YAML file: plain data, and the position of every key and value.
+
+    The data come from the fast (C) loader; the positions from the round-trip loader, run
+    only when a problem has to be located.
+    """
 
     path: Path
     data: object
-    positions: dict[Loc, tuple[int, int, object]]
-    """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
-    lines: list[str] = field(default_factory=list)
+    text: str
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def positions(self) -> dict[Loc, tuple[int, int, object]]:
+        """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
+        node = _yaml().load(self.text)
+        positions: dict = {(): (0, 0, node)}
+        _plain(node, (), positions)
+        return positions
 
     def where(self, loc: Loc, offset: int | None = None, key: bool = False) -> tuple[int, int]:
         """1-based line and column of a location, inside a string value when ``offset``."""
@@ -85,6 +100,13 @@ class Document:
                    key: bool = False) -> Diagnostic:
         line, col = self.where(loc, offset, key)
         return Diagnostic(self.path, line, col, message)
+
+
+@cache
+def _fast_yaml() -> YAML:
+    yaml = YAML(typ="safe")  # the C loader when ruamel.yaml.clib is installed
+    yaml.allow_duplicate_keys = False
+    return yaml
 
 
 def _yaml() -> YAML:
@@ -123,7 +145,11 @@ def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Diagnostic(path, 1, 1, f"cannot read the file: {exc}")]
     try:
-        node = _yaml().load(text)
+        return Document(path, _fast_yaml().load(text), text), []
+    except YAMLError:
+        pass  # parse again with the round-trip loader, whose messages locate the problem
+    try:
+        _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -133,8 +159,7 @@ def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
         return None, [Diagnostic(path, line, col, f"YAML: {problem}")]
     except YAMLError as exc:
         return None, [Diagnostic(path, 1, 1, f"YAML: {exc}")]
-    positions: dict = {(): (0, 0, node)}
-    return Document(path, _plain(node, (), positions), positions, text.splitlines()), []
+    return None, [Diagnostic(path, 1, 1, "YAML: the file does not parse")]
 
 
 def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> list[Diagnostic]:
