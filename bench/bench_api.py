@@ -18,9 +18,10 @@ from dataclasses import replace
 import kb
 from kb.catalog import Catalog
 
-QUERIES = ["log det", "logdet", "trace", "tr AXB", "inverse", "frobenius norm", "quadratic form",
-           "hessian", "kronecker", "eigenvalue", "softmax", "determinant", "symmetric", "chain rule",
-           "x^T A x", "vec", "pseudo inverse", "hadamard", "norm", "derivation"]
+QUERIES = ["log det", "logdet", "trace", "tr AXB", "inverse", "frobenius norm",
+           "quadratic form", "hessian", "kronecker", "eigenvalue", "softmax", "determinant",
+           "symmetric", "chain rule", "x^T A x", "vec", "pseudo inverse", "hadamard", "norm",
+           "derivation"]
 MATCHES = [("tr(C W D)", "W"), ("log(det(S))", "S"), ("b^T W^T a", "W"), ("tr(W)", "W"),
            ("x^T Q x", "x"), ("tr(W^T W)", "W"), ("a^T W^{-1} b", "W"), ("det(W)", "W")]
 

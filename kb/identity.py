@@ -182,6 +182,15 @@ class Identity:
         """A numpy callable of the result (the derivative in ``layout``, the Hessian, …)."""
         return _callable(self, self.result_tree(layout))
 
+    def to_sympy(self, layout: str = "denominator") -> tuple:
+        """(left side, result) as SymPy matrix expressions; needs the optional sympy."""
+        from kb.to_sympy import to_sympy
+
+        shapes = {name: spec.shape for name, spec in self.statement.specs.items()}
+        first = self.statement.expression(layout) if self.has_layout else self.tree(
+            self.first_field)
+        return to_sympy(first, shapes), to_sympy(self.result_tree(layout), shapes)
+
     def verify(self) -> Report:
         from kb.verify import verify
 

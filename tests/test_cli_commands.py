@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str]:
                                      "export", "cite", "new", "schema"])
 def test_every_command_has_help(command: str) -> None:
     code, output = run(command, "--help")
-    assert code == 0 and "Usage: main" in output or "Usage: kb" in output
+    assert code == 0 and "Usage: " in output and "--help" in output
 
 
 def test_search() -> None:
@@ -72,7 +72,8 @@ def test_export_json(tmp_path: Path) -> None:
     out = tmp_path / "kb.json"
     code, _ = run("export", "json", "-o", str(out))
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert code == 0 and len(data["identities"]) >= 150 and "matrix-cookbook-2012" in data["sources"]
+    assert code == 0 and len(data["identities"]) >= 150
+    assert "matrix-cookbook-2012" in data["sources"]
     trace = next(i for i in data["identities"] if i["id"] == "trace-axb")
     assert trace["layouts"]["numerator"]["text"] == "B A"
 
@@ -118,4 +119,4 @@ def test_schema_writes_the_models_schema(tmp_path: Path) -> None:
 
 def test_commands_read_another_catalog(tmp_path: Path) -> None:
     code, output = run("search", "log", "det", "--root", str(CATALOG))
-    assert code == 0
+    assert code == 0 and output.startswith("log-det")
