@@ -200,12 +200,18 @@ def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None
                                                                layout)
     dform = d.eval(st.differential, d.env(differentials={record.wrt: v}))
     errors["differential form"] = relative_error(dform, fd, scale)
-    structure = st.specs[record.wrt].structure
-    if expr.shape.is_scalar and constrained(structure):
-        g = d.eval(st.derivative("denominator"))
-        errors["gradient lies in the structure's space"] = relative_error(
-            project(g, structure), g, 0.0)
-    return errors
+    return errors | _in_structure(st, d, expr)
+
+
+def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> dict[str, Array]:
+    """A gradient by a symmetric (diagonal, …) variable must itself be symmetric (diagonal,
+    …): directions inside the structure cannot see the rest (coverage.md §4)."""
+    structure = st.specs[st.record.wrt].structure
+    if not (expr.shape.is_scalar and constrained(structure)):
+        return {}
+    g = d.eval(st.derivative("denominator"))
+    return {"gradient lies in the structure's space": relative_error(project(g, structure),
+                                                                     g, 0.0)}
 
 
 def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
@@ -252,6 +258,7 @@ def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
     errors = {"printed" if result is not None else "the result against finite differences":
               probe.error(d.eval(tree), record.layout)}
     if result is None:
+        errors |= _in_structure(st, d, st.trees["goal"])
         errors |= check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
                               probe.scale, lambda j: probe.directional(j, record.layout),
                               relative_error)

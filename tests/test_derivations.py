@@ -140,3 +140,31 @@ sources:
     sources, _ = load_sources(CATALOG / "sources.yaml")
     _, problems = load_record(path, sources)
     assert any("only for derivation steps" in str(p) for p in problems)
+
+
+def test_a_gradient_by_a_symmetric_variable_must_be_symmetric(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("""\
+id: s
+title: t
+type: derivation
+goal: tr(A S)
+wrt: S
+layout: denominator
+result: A
+steps:
+  - kind: derivative
+    expression: A
+    justification: right for a general S, wrong on symmetric matrices
+variables:
+  A: {shape: [n, n]}
+  S: {shape: [n, n], structure: [symmetric]}
+sources:
+  - ref: seed-002-ang
+    locator: x
+""", encoding="utf-8")
+    sources, _ = load_sources(CATALOG / "sources.yaml")
+    identity, problems = load_record(path, sources)
+    assert problems == []
+    report = verify(identity.statement)
+    assert not report.ok and "gradient lies in the structure's space" in report.message
