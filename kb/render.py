@@ -41,6 +41,9 @@ TOPIC_TITLES = {
     "rules": "Product and chain rules",
     "algebra": "Algebraic identities",
     "worked-examples": "Worked results",
+    "machine-learning": "Machine learning: losses, activations, models",
+    "probability": "Probability: Gaussians, entropy, divergences",
+    "kronecker": "Kronecker products and vec",
 }
 
 # Entities, so that neither Markdown nor the math delimiters $, \( and \[ see them; then
