@@ -41,6 +41,33 @@ notes: "Notes with <script>alert(2)</script> and \\\\(x\\\\) and *stars*."
 
 
 
+# A small valid record; tests change one field to make it wrong.
+TRACE_RECORD = """\
+id: {id}
+title: Gradient of a trace
+type: derivative
+expression: tr(A X B)
+wrt: X
+layout: denominator
+derivative: {derivative}
+variables:
+  X: {{shape: [n, m]}}
+  A: {{shape: [p, n]}}
+  B: {{shape: [m, p]}}
+sources:
+  - ref: seed-002-ang
+    locator: "Example"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty catalog folder with a sources registry; paths print relative to it."""
+    shutil.copy(CATALOG / "sources.yaml", tmp_path / "sources.yaml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def build_site(*args: str) -> tuple[int, str]:
     """Run `kb build` in-process; returns the exit code and the output."""
     result = CliRunner().invoke(main, ["build", *args])

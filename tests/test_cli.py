@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import main
+from tests.conftest import TRACE_RECORD
 
 TESTS = Path(__file__).parent
 PROJECT = TESTS.parent
@@ -19,29 +19,8 @@ BAD = TESTS / "bad_records"
 BAD_COUNT = len([p for p in BAD.glob("*.yaml") if p.name != "sources.yaml"])
 LOCATED = re.compile(r"^(?P<path>[^:\s]+\.yaml):(?P<line>\d+):(?P<col>\d+): \S")
 
-RECORD = """\
-id: {id}
-title: Gradient of a trace
-type: derivative
-expression: tr(A X B)
-wrt: X
-layout: denominator
-derivative: {derivative}
-variables:
-  X: {{shape: [n, m]}}
-  A: {{shape: [p, n]}}
-  B: {{shape: [m, p]}}
-sources:
-  - ref: seed-002-ang
-    locator: "Example"
-"""
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(PROJECT / "identities" / "sources.yaml", tmp_path / "sources.yaml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str) -> Result:
@@ -59,16 +38,17 @@ def lines(result: Result) -> list[str]:
 def test_good_folder(folder: Path) -> None:
     (folder / "traces").mkdir()
     (folder / "traces" / "trace-one.yaml").write_text(
-        RECORD.format(id="trace-one", derivative="A^T B^T"))
+        TRACE_RECORD.format(id="trace-one", derivative="A^T B^T"))
     (folder / "traces" / "trace-two.yaml").write_text(
-        RECORD.format(id="trace-two", derivative="(B A)^T"))
+        TRACE_RECORD.format(id="trace-two", derivative="(B A)^T"))
     result = run(str(folder))
     assert result.exit_code == 0
     assert lines(result) == ["2 verified, 0 failed"]
 
 
 def test_root_option_is_the_default_path(folder: Path) -> None:
-    (folder / "trace-one.yaml").write_text(RECORD.format(id="trace-one", derivative="A^T B^T"))
+    record = TRACE_RECORD.format(id="trace-one", derivative="A^T B^T")
+    (folder / "trace-one.yaml").write_text(record)
     result = run("--root", str(folder))
     assert result.exit_code == 0
     assert lines(result)[-1] == "1 verified, 0 failed"
@@ -88,8 +68,8 @@ def test_bad_folder(folder: Path) -> None:
 
 
 def test_mixed_folder_counts_both(folder: Path) -> None:
-    (folder / "good.yaml").write_text(RECORD.format(id="good", derivative="A^T B^T"))
-    (folder / "wrong.yaml").write_text(RECORD.format(id="wrong", derivative="2 A^T B^T"))
+    (folder / "good.yaml").write_text(TRACE_RECORD.format(id="good", derivative="A^T B^T"))
+    (folder / "wrong.yaml").write_text(TRACE_RECORD.format(id="wrong", derivative="2 A^T B^T"))
     result = run(".")
     assert result.exit_code == 1
     problems = lines(result)
@@ -98,7 +78,7 @@ def test_mixed_folder_counts_both(folder: Path) -> None:
 
 
 def test_verbose_prints_the_failing_draw(folder: Path) -> None:
-    (folder / "wrong.yaml").write_text(RECORD.format(id="wrong", derivative="2 A^T B^T"))
+    (folder / "wrong.yaml").write_text(TRACE_RECORD.format(id="wrong", derivative="2 A^T B^T"))
     result = run("-v", "wrong.yaml")
     assert result.exit_code == 1
     assert "draw:" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,33 +9,13 @@ import pytest
 import kb
 from kb.catalog import load_entries
 from kb.diagnostics import CatalogError
+from tests.conftest import TRACE_RECORD
 
 CATALOG_SOURCES = Path(__file__).parent.parent / "identities" / "sources.yaml"
 
-GOOD = """\
-id: {id}
-title: Gradient of a trace
-type: derivative
-expression: tr(A X B)
-wrt: X
-layout: denominator
-derivative: A^T B^T
-variables:
-  X: {{shape: [n, m]}}
-  A: {{shape: [p, n]}}
-  B: {{shape: [m, p]}}
-sources:
-  - ref: seed-002-ang
-    locator: "Example"
-"""
+GOOD = TRACE_RECORD.replace("{derivative}", "A^T B^T")
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty catalog folder with a sources registry; paths print relative to it."""
-    shutil.copy(CATALOG_SOURCES, tmp_path / "sources.yaml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def write(folder: Path, name: str, text: str) -> Path:
