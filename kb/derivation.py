@@ -226,7 +226,7 @@ def check_steps(st, draws, direction: Array, truth: dict[str, Array], scale: Arr
         last[step.kind] = step
     if "derivative" in last:
         final = last["derivative"]
-        result = draws.eval(st.trees["result"])
+        result = draws.evaluate(st.trees["result"])
         errors[f"the result against step {final.number} `{final.text}`"] = relative_error(
             result, values[final.number], scale)
     return errors

@@ -137,11 +137,11 @@ class _Draws:
         jacobians = instantiate(self.st.specs, self.sizes, self.functions, values)
         return Env(BATCH, values, self.sizes, differentials or {}, jacobians)
 
-    def eval(self, tree: ast.Node, env: Env | None = None) -> Array:
+    def evaluate(self, tree: ast.Node, env: Env | None = None) -> Array:
         return evaluate(tree, env or self.base)
 
     def along(self, tree: ast.Node, dirs: dict[str, Array]) -> Callable[[float], Array]:
-        return lambda t: self.eval(tree, self.env({n: t * v for n, v in dirs.items()}))
+        return lambda t: self.evaluate(tree, self.env({n: t * v for n, v in dirs.items()}))
 
     def draw(self, index: int) -> dict[str, np.ndarray]:
         return {name: v[index] for name, v in self.base.values.items()}
@@ -173,7 +173,7 @@ class _Probe:
     def of(cls, st: Statement, d: _Draws, expr: ast.Node) -> _Probe:
         wrt = st.record.wrt
         v = d.direction(wrt)
-        value = d.eval(expr)
+        value = d.evaluate(expr)
         return cls(v, richardson(d.along(expr, {wrt: v}), STEP), value, _norm(value), expr,
                    st.specs[wrt].shape.is_scalar)
 
@@ -193,12 +193,12 @@ def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None
     probe = _Probe.of(st, d, expr)
     v, fd, scale = probe.v, probe.fd, probe.scale
     if result is not None:  # an erratum's printed form, in the record's layout
-        return {"printed": probe.error(d.eval(result), record.layout)}
+        return {"printed": probe.error(d.evaluate(result), record.layout)}
     errors = {}
     for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout):
-        errors[f"derivative ({layout} layout)"] = probe.error(d.eval(st.derivative(layout)),
+        errors[f"derivative ({layout} layout)"] = probe.error(d.evaluate(st.derivative(layout)),
                                                                layout)
-    dform = d.eval(st.differential, d.env(differentials={record.wrt: v}))
+    dform = d.evaluate(st.differential, d.env(differentials={record.wrt: v}))
     errors["differential form"] = relative_error(dform, fd, scale)
     return errors | _in_structure(st, d, expr)
 
@@ -209,7 +209,7 @@ def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> dict[str, Array]:
     structure = st.specs[st.record.wrt].structure
     if not (expr.shape.is_scalar and constrained(structure)):
         return {}
-    g = d.eval(st.derivative("denominator"))
+    g = d.evaluate(st.derivative("denominator"))
     return {"gradient lies in the structure's space": relative_error(project(g, structure),
                                                                      g, 0.0)}
 
@@ -220,9 +220,9 @@ def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
     dirs = {name: d.direction(name) for name in st.record.wrt}
     fd = richardson(d.along(expr, dirs), STEP)
     tree = result if result is not None else st.trees["differential"]
-    value = d.eval(tree, d.env(differentials=dirs))
+    value = d.evaluate(tree, d.env(differentials=dirs))
     return {"printed" if result is not None else "differential":
-            relative_error(value, fd, _norm(d.eval(expr)))}
+            relative_error(value, fd, _norm(d.evaluate(expr)))}
 
 
 def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None
@@ -232,19 +232,19 @@ def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None
     u, w = d.direction(record.wrt), d.direction(record.wrt)
 
     def f(s: float, t: float) -> Array:
-        return d.eval(expr, d.env({record.wrt: s * u + t * w}))
+        return d.evaluate(expr, d.env({record.wrt: s * u + t * w}))
 
     fd = richardson_mixed(f, HESSIAN_STEP)
-    h = d.eval(result if result is not None else st.trees["hessian"])
+    h = d.evaluate(result if result is not None else st.trees["hessian"])
     predicted = np.swapaxes(u, -1, -2) @ h @ w
     return {"printed" if result is not None else "hessian":
-            relative_error(predicted, fd, _norm(d.eval(expr)))}
+            relative_error(predicted, fd, _norm(d.evaluate(expr)))}
 
 
 def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None
                     ) -> dict[str, Array]:
-    lhs = d.eval(st.trees["lhs"])
-    rhs = d.eval(result if result is not None else st.trees["rhs"])
+    lhs = d.evaluate(st.trees["lhs"])
+    rhs = d.evaluate(result if result is not None else st.trees["rhs"])
     return {"printed" if result is not None else "equality": relative_error(lhs, rhs)}
 
 
@@ -256,7 +256,7 @@ def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
     probe = _Probe.of(st, d, st.trees["goal"])
     tree = result if result is not None else st.trees["result"]
     errors = {"printed" if result is not None else "the result against finite differences":
-              probe.error(d.eval(tree), record.layout)}
+              probe.error(d.evaluate(tree), record.layout)}
     if result is None:
         errors |= _in_structure(st, d, st.trees["goal"])
         errors |= check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
