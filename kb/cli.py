@@ -32,42 +32,20 @@ def verify(paths: tuple[Path, ...], root: Path | None, verbose: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from kb.catalog import load_entries
-    from kb.diagnostics import Diagnostic
-    from kb.verify import verify as verify_statement
+    from kb.verify import verify_catalog
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     catalog, problems = load_entries(paths or None, root)
-    failures = list(problems)
-    verified = 0
     with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[current]}"), console=console,
                   transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("verify", total=len(catalog), current="")
-        for entry in catalog:
-            progress.update(task, current=entry.id)
-            try:
-                report = verify_statement(entry.statement)
-            except Exception as exc:  # a bug of ours must not hide the other records
-                failures.append(entry.diagnostic(
-                    (entry.statement.result_field,),
-                    f"internal error while verifying ({type(exc).__name__}: {exc}); "
-                    "please report it"))
-                progress.advance(task)
-                continue
-            progress.advance(task)
-            if report.ok:
-                verified += 1
-                continue
-            where = report.location or (entry.statement.result_field,)
-            failures.append(entry.diagnostic(where, report.message or "failed"))
-            if verbose and report.draw:
-                failures.append(Diagnostic(entry.path, 0, 0, "draw:\n" + report.draw_text()))
-    invalid = len({d.path for d in problems})
-    for problem in failures:
+        run = verify_catalog(catalog, problems, with_draws=verbose,
+                             advance=lambda i: progress.update(task, current=i, advance=1))
+    for problem in run.problems:
         click.echo(str(problem) if problem.line else problem.message)
-    failed = len(catalog) - verified + invalid
-    click.echo(f"{verified} verified, {failed} failed")
-    sys.exit(1 if failures else 0)
+    click.echo(run.summary())
+    sys.exit(1 if run.problems else 0)
 
 
 @main.command()

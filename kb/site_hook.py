@@ -20,7 +20,7 @@ from mkdocs.structure.files import File, Files
 from kb.catalog import load_entries
 from kb.katex import Katex, KatexError, katex_dist
 from kb.render import SiteData, browse_json, site_pages, topic_title
-from kb.verify import verify
+from kb.verify import verify_catalog
 
 CATALOG_ENV = "KB_CATALOG"
 PREVERIFIED: dict[Path, SiteData] = {}
@@ -40,21 +40,11 @@ def verified_site_data(root: Path) -> SiteData:
     """The catalog with a passing report for every record, or PluginError listing every
     problem."""
     catalog, problems = load_entries([root], root=root)
-    reports = {}
-    failures = list(problems)
-    for identity in catalog:
-        report = verify(identity.statement)
-        reports[identity.id] = report
-        if not report.ok:
-            where = report.location or (identity.statement.result_field,)
-            failures.append(identity.diagnostic(where, report.message or "failed"))
-    if failures:
-        invalid = len({d.path for d in problems})
-        verified = sum(r.ok for r in reports.values())
-        lines = [str(d) for d in failures]
-        lines.append(f"{verified} verified, {len(catalog) - verified + invalid} failed")
+    run = verify_catalog(catalog, problems)
+    if run.problems:
+        lines = [*(str(d) for d in run.problems), run.summary()]
         raise PluginError("the catalog does not verify:\n" + "\n".join(lines))
-    return SiteData(list(catalog), reports, catalog.sources, catalog.uncovered)
+    return SiteData(list(catalog), run.reports, catalog.sources, catalog.uncovered)
 
 
 def on_config(config):

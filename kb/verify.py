@@ -13,12 +13,14 @@ sampled, or that evaluates to NaN, fails.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from kb import ast
+from kb.diagnostics import Diagnostic
+from kb.identity import Identity
 from kb.layouts import LAYOUTS
 from kb.numeric import STEP, Array, Env, evaluate, richardson
 from kb.sampling import (
@@ -316,6 +318,53 @@ def verify(st: Statement) -> Report:
     elif st.printed_problem is not None:
         report.erratum_evidence = f"the printed form {st.printed_problem}"
     return report
+
+
+@dataclass
+class CatalogRun:
+    """The outcome of verifying a loaded catalog: every problem, in reading order."""
+
+    reports: dict[str, Report]
+    problems: list[Diagnostic]
+    verified: int
+    failed: int
+
+    def summary(self) -> str:
+        return f"{self.verified} verified, {self.failed} failed"
+
+
+def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnostic],
+                   with_draws: bool = False,
+                   advance: Callable[[str], None] | None = None) -> CatalogRun:
+    """Verify every loaded identity; a failure is located at the failing step or result.
+
+    ``load_problems`` are the loader's diagnostics (each file with one counts as failed);
+    ``with_draws`` adds the failing draw after each failure; ``advance`` is told each id.
+    """
+    identities = list(identities)
+    reports: dict[str, Report] = {}
+    problems = list(load_problems)
+    for identity in identities:
+        if advance is not None:
+            advance(identity.id)
+        result_field = (identity.statement.result_field,)
+        try:
+            report = verify(identity.statement)
+        except Exception as exc:  # a bug of ours must not hide the other records
+            problems.append(identity.diagnostic(
+                result_field, f"internal error while verifying ({type(exc).__name__}: "
+                f"{exc}); please report it"))
+            continue
+        reports[identity.id] = report
+        if report.ok:
+            continue
+        problems.append(identity.diagnostic(report.location or result_field,
+                                            report.message or "failed"))
+        if with_draws and report.draw:
+            problems.append(Diagnostic(identity.path, 0, 0, "draw:\n" + report.draw_text()))
+    verified = sum(r.ok for r in reports.values())
+    invalid = len({d.path for d in load_problems})
+    return CatalogRun(reports, problems, verified, len(identities) - verified + invalid)
 
 
 def _check_erratum(st: Statement, check, report: Report) -> None:
