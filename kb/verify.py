@@ -262,8 +262,7 @@ def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
     if result is None:
         errors |= _in_structure(st, d, st.trees["goal"])
         errors |= check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
-                              probe.scale, lambda j: probe.directional(j, record.layout),
-                              relative_error)
+                              probe.scale, lambda j: probe.directional(j, record.layout))
     return errors
 
 
