@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,13 @@ class Identity:
     # ---- statement forms --------------------------------------------------------------
     def tree(self, field: str) -> ast.Node:
         return self.statement.trees[field]
+
+    @cached_property
+    def pattern(self) -> tuple:
+        """The expression's normal form for matching (:func:`kb.match.term`), built once."""
+        from kb.match import term
+
+        return term(self.tree("expression"))
 
     @property
     def first_field(self) -> str:

@@ -213,7 +213,7 @@ def match(identities: list[Identity], expression: str, wrt: str,
         if identity.type != "derivative" or any(
                 s.function_of for s in identity.statement.specs.values()):
             continue
-        pattern = _record_term(identity)
+        pattern = identity.pattern
         for target in user_terms:
             binding = unify(pattern, target, {identity.record.wrt: wrt})
             if binding is None or binding.get(identity.record.wrt) != wrt:
@@ -225,16 +225,6 @@ def match(identities: list[Identity], expression: str, wrt: str,
         if len(out) >= limit:
             break
     return out
-
-
-_TERMS: dict[int, Term] = {}
-
-
-def _record_term(identity: Identity) -> Term:
-    key = id(identity.statement)
-    if key not in _TERMS:
-        _TERMS[key] = term(identity.tree("expression"))
-    return _TERMS[key]
 
 
 def _confirm(identity: Identity, user: ast.Node, binding: dict[str, str],
