@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from kb import ast
 from kb.identity import Identity
-from kb.latex import latex
+from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
 from kb.schema import Source, Uncovered
 from kb.verify import Report
@@ -212,16 +212,10 @@ def _variables_table(identity: Identity) -> str:
         if var.integer:
             notes.append(f"integer in [{var.integer[0]}, {var.integer[1]}]")
         shape = f"{rows_} \\times {cols}"
-        rows.append(f"<tr><td>{math(_symbol(name))}</td><td>{math(shape)}</td>"
+        rows.append(f"<tr><td>{math(latex_name(name))}</td><td>{math(shape)}</td>"
                     f"<td>{esc(', '.join(notes)) or 'any'}</td></tr>")
     return ('<table class="kb-variables"><thead><tr><th>Symbol</th><th>Shape</th>'
             "<th>Structure</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
-def _symbol(name: str) -> str:
-    from kb.latex import latex_name
-
-    return latex_name(name)
 
 
 def _source_line(ref: str, sources: Mapping[str, Source]) -> str:
@@ -464,7 +458,7 @@ def site_pages(data: SiteData) -> dict[str, str]:
 
 
 def _goal_symbol(identity: Identity, kind: str) -> str:
-    wrt = _symbol(identity.record.wrt)
+    wrt = latex_name(identity.record.wrt)
     return {"value": "f", "differential": r"\mathrm{d}f",
             "derivative": rf"\frac{{\partial f}}{{\partial {wrt}}}"}[kind]
 
@@ -507,7 +501,7 @@ def derivation_page(identity: Identity, report: Report, sources: Mapping[str, So
         f'<span class="kb-chip">{esc(fact)}</span>'
         for fact in dict.fromkeys(["derivation", *identity.tags])) + "</p>")
     lines += ["", f"The gradient of $f = {latex(st.trees['goal'])}$ by "
-              f"${_symbol(record.wrt)}$, in {record.layout} layout, step by step. Every step "
+              f"${latex_name(record.wrt)}$, in {record.layout} layout, step by step. Every step "
               "is checked numerically against the one before it.", ""]
     lines += ["## Result", "", _copyable(identity.latex(record.layout),
                                           f"{record.layout.capitalize()} layout"), ""]
