@@ -177,6 +177,24 @@ class Power(Node):
 
 
 @dataclass(frozen=True)
+class RationalPower(Node):
+    """``s^{p/q}``, a rational power of a 1×1 value, or ``X^{∘p/q}`` (``elementwise``), the
+    power of every entry (``X^{∘2}`` = ``X ∘ X``). ``den`` ≥ 1 and ``num/den`` is in lowest
+    terms; an integer power of a 1×1 value is a :class:`Power`, so ``den`` > 1 unless
+    ``elementwise``."""
+
+    arg: Node
+    num: int
+    den: int = 1
+    elementwise: bool = False
+
+    @property
+    def exponent_text(self) -> str:
+        """``1/3``, ``-1/2``, ``2``: the exponent as written after the optional ``∘``."""
+        return f"{self.num}/{self.den}" if self.den != 1 else str(self.num)
+
+
+@dataclass(frozen=True)
 class Summation(Node):
     """``sum_{r=0}^{k-1} F``: a finite sum over an integer index."""
 

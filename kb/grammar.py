@@ -4,13 +4,16 @@ The grammar is our own (Lark, LALR), so an expression string from a record or a 
 reaches ``eval``, ``exec`` or SymPy's parser. Only declared symbols and the fixed functions
 of :mod:`kb.functions` are accepted; the shape checker enforces the former.
 
-Precedence, loosest first: ``+ -``; ``∘ ./ ⊗`` (and ``.*``); products (juxtaposition,
-``*``, ``/``), left to right; unary ``-``; postfix ``^``. The syntax page
-(``site/syntax.md``) documents every rule.
+Precedence, loosest first (the table is :mod:`kb.precedence`): ``+ -``; unary ``-``, which
+takes everything up to the next ``+`` or ``-`` (``-A B`` is ``-(A B)``, ``-A ∘ B`` is
+``-(A ∘ B)``); ``∘ ./ ⊗`` (and ``.*``); products (juxtaposition, ``*``, ``/``), left to right;
+postfix ``^`` (and ``.^``, the element-wise power). The syntax page (``site/syntax.md``)
+documents every rule.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -57,7 +60,7 @@ args: expr ("," expr)*
 FNAME.2: /(@FNAMES@)(?![A-Za-z0-9_])/
 HADAMARD: "∘" | ".*"
 KRON: "⊗"
-POW: /\^\s*(\{[^{}]*\}|-?\s*([0-9]+|[A-Za-z]))/
+POW: /\.?\^\s*(\{[^{}]*\}|-?\s*([0-9]+|[A-Za-z]))/
 SUMHEAD.3: /sum_\{[^{}]*\}\s*\^\s*(\{[^{}]*\}|[0-9A-Za-z])/
 NUMBER: /[0-9]+(\.[0-9]+)?/
 NAME: /[A-Za-z][A-Za-z0-9_]*/
@@ -92,7 +95,8 @@ def _pos(meta_or_token: object) -> int:
     return getattr(meta_or_token, "start_pos", 0) or 0
 
 
-_EXPONENT = re.compile(r"\^\s*(?:\{\s*(?P<braced>[^{}]*?)\s*\}|(?P<bare>-?\s*(?:[0-9]+|[A-Za-z])))")
+_EXPONENT = re.compile(r"(?P<dot>\.)?\^\s*(?:\{\s*(?P<braced>[^{}]*?)\s*\}"
+                       r"|(?P<bare>-?\s*(?:[0-9]+|[A-Za-z])))")
 
 
 def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
@@ -103,7 +107,11 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
     pos = token.start_pos or 0
     if match and match.group("bare") and len(value.lstrip("-")) > 1:
         # As in LaTeX a bare ^ takes one character, so X^12 would silently read as X^1 2.
-        raise ExpressionError(f"write ^{{{value}}}: a bare ^ takes one character", pos, text)
+        hat = ".^" if match.group("dot") else "^"
+        raise ExpressionError(f"write {hat}{{{value}}}: a bare ^ takes one character", pos, text)
+    elementwise = bool(match and match.group("dot")) or value.startswith("∘")
+    if elementwise or "/" in value:
+        return _rational_power(arg, value.removeprefix("∘"), elementwise, pos, text)
     if value == "T":
         return ast.Transpose(arg, pos=pos)
     if value == "-T":
@@ -121,10 +129,34 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
             return ast.Inverse(ast.Power(arg, -k, pos=pos), pos=pos)
         return ast.Power(arg, k, pos=pos)
     raise ExpressionError(
-        f"unsupported exponent '{value}': use ^T, ^{{-1}}, ^{{-T}} or an integer power ^k",
+        f"unsupported exponent '{value}': use ^T, ^{{-1}}, ^{{-T}}, an integer power ^k, a "
+        "fraction ^{1/3} (of a 1×1 value) or an element-wise power ^{∘2}",
         pos,
         text,
     )
+
+
+_FRACTION = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
+
+
+def _rational_power(arg: ast.Node, value: str, elementwise: bool, pos: int,
+                    text: str) -> ast.Node:
+    """``s^{1/3}``, ``x^{∘2}`` (also ``x.^2``), ``X^{∘-1/2}``: a rational exponent, reduced to
+    lowest terms."""
+    match = _FRACTION.fullmatch(value)
+    if match is None or (match.group(2) is not None and int(match.group(2)) == 0):
+        raise ExpressionError(
+            f"unsupported exponent '{value}': an element-wise or fractional power is a "
+            "rational number such as ^{∘2}, ^{∘1/2} or ^{-1/3}", pos, text)
+    num, den = int(match.group(1)), int(match.group(2) or 1)
+    common = math.gcd(num, den)
+    num, den = num // common, den // common
+    if num == 0:
+        raise ExpressionError("the exponent 0 is not allowed: write ones(n, m) or 1",
+                              pos, text)
+    if den == 1 and not elementwise:
+        raise ExpressionError(f"write ^{{{num}}}: the fraction is an integer", pos, text)
+    return ast.RationalPower(arg, num, den, elementwise, pos=pos)
 
 
 _INT_TERM = re.compile(r"([+-]?)([0-9]+)?([A-Za-z][A-Za-z0-9_]*)?")

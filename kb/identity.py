@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb import ast
+from kb.functions import FUNCTIONS
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
 from kb.printer import to_text
@@ -79,7 +80,7 @@ class Identity:
             for node in tree.walk():
                 name = _OPERATION_NAMES.get(type(node))
                 if isinstance(node, ast.Call):
-                    name = _CALL_NAMES.get(node.func, node.func)
+                    name = FUNCTIONS[node.func].facet
                 if name:
                     ops.add(name)
         return sorted(ops)
@@ -219,21 +220,19 @@ _OPERATION_NAMES = {
     ast.Inverse: "inverse",
     ast.Transpose: "transpose",
     ast.Power: "power",
+    ast.RationalPower: "power",
     ast.Hadamard: "hadamard",
     ast.HadamardDiv: "hadamard",
     ast.Kron: "kronecker",
     ast.DerivativeOf: "placeholder-function",
     ast.Differential: "differential",
 }
-_CALL_NAMES = {"tr": "trace", "det": "determinant", "norm": "norm", "norm_F": "norm",
-               "expm": "matrix-function", "logm": "matrix-function", "sinm": "matrix-function",
-               "cosm": "matrix-function", "sqrtm": "matrix-function", "adj": "adjugate",
-               "log": "log"}
 
 
 def _operand(tree: ast.Node) -> str:
     text = latex(tree)
-    simple = isinstance(tree, ast.Sym | ast.Call | ast.Transpose | ast.Inverse | ast.Power)
+    simple = isinstance(tree, ast.Sym | ast.Call | ast.Transpose | ast.Inverse | ast.Power
+                        | ast.RationalPower)
     return text if simple else rf"\left({text}\right)"
 
 

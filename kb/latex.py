@@ -2,16 +2,19 @@
 
 Rendering is derived from the tree, never stored: parentheses appear exactly where precedence
 needs them, element-wise functions carry a ∘ subscript so they cannot be mistaken for matrix
-functions, and a derivative ``diff(u, x)`` renders as a fraction.
+functions, and a derivative ``diff(u, x)`` renders as a fraction. The walker is
+:class:`kb.notation.Notation`; this module gives its LaTeX tokens and the nodes whose LaTeX is
+not the text with other tokens. Each function's LaTeX is in its spec (:mod:`kb.functions`).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from kb import ast
 from kb.functions import FUNCTIONS, GREEK
-
-# Precedence levels, loosest first.
-SUM, UNARY, HADAMARD, PRODUCT, POSTFIX, ATOM = range(1, 7)
+from kb.notation import Notation
+from kb.precedence import ATOM, HADAMARD, POSTFIX, PRODUCT
 
 
 def latex_name(name: str) -> str:
@@ -26,120 +29,74 @@ def latex_name(name: str) -> str:
     return f"{head}_{{{sub}}}" if sub else head
 
 
+class LatexNotation(Notation):
+    binary: ClassVar[dict[type, str]] = {ast.Add: " + ", ast.Sub: " - ", ast.Hadamard: r" \circ ",
+              ast.HadamardDiv: r" \oslash ", ast.Kron: r" \otimes "}
+    transpose_sup = r"^{\top}"
+    inverse_transpose_sup = r"^{-\top}"
+    circ = "\\circ "
+    sum_head = r"\sum"
+    differential = r"\mathrm{d}"
+    # Negation commutes with every product, so -A B and -A ∘ B need no parentheses.
+    neg_operand = HADAMARD
+
+    def paren(self, text: str) -> str:
+        return rf"\left({text}\right)"
+
+    def name(self, name: str) -> str:
+        return latex_name(name)
+
+    def _Num(self, node: ast.Num) -> tuple[str, int]:
+        return (str(int(node.value)) if node.value == int(node.value) else node.text), ATOM
+
+    def _DerivativeOf(self, node: ast.DerivativeOf) -> tuple[str, int]:
+        func, wrt = latex_name(node.func), latex_name(node.wrt)
+        if node.order == 2:
+            return rf"\frac{{\partial^2 {func}}}{{\partial {wrt}^2}}", POSTFIX
+        return rf"\frac{{\partial {func}}}{{\partial {wrt}}}", POSTFIX
+
+    def _ConstMatrix(self, node: ast.ConstMatrix) -> tuple[str, int]:
+        if node.kind != "ones":
+            return ("I" if node.kind == "I" else "0"), ATOM
+        if node.cols == "1":
+            return r"\mathbf{1}", ATOM
+        row = r"\mathbf{1}^{\top}"
+        return (row if node.rows == "1" else r"\mathbf{1}" + row), POSTFIX
+
+    def _NumericDerivative(self, node: ast.NumericDerivative) -> tuple[str, int]:
+        return (rf"\frac{{\partial}}{{\partial {latex_name(node.wrt)}}}"
+                rf"\left({self.render(node.arg)}\right)"), PRODUCT
+
+    def _DifferentialOf(self, node: ast.DifferentialOf) -> tuple[str, int]:
+        return rf"\mathrm{{d}}\left({self.render(node.arg)}\right)", ATOM
+
+    def _MatMul(self, node: ast.MatMul) -> tuple[str, int]:
+        # Products are associative: A (B C) reads as A B C.
+        a, b = node.left, node.right
+        left = self.wrap(a, PRODUCT)
+        right = self.wrap(b, PRODUCT if isinstance(b, ast.MatMul) else POSTFIX)
+        if isinstance(b, ast.Neg):
+            right = self.paren(self.render(b))
+        sep = r" \cdot " if right[:1].isdigit() else " "
+        return f"{left}{sep}{right}", PRODUCT
+
+    def _Div(self, node: ast.Div) -> tuple[str, int]:
+        return rf"\frac{{{self.render(node.left)}}}{{{self.render(node.right)}}}", PRODUCT
+
+    def _Call(self, node: ast.Call) -> tuple[str, int]:
+        spec = FUNCTIONS[node.func]
+        hook = spec.latex_elementwise if node.elementwise else spec.latex_call
+        custom = hook(node, self) if hook is not None else None
+        if custom is not None:
+            return custom
+        inner = self.render(node.args[0])
+        circ = r"_{\circ}" if node.elementwise else ""
+        return rf"{spec.latex}{circ}\left({inner}\right)", ATOM
+
+
+_LATEX = LatexNotation()
+
+
 def latex(node: ast.Node) -> str:
     """The LaTeX of a (typed or untyped) tree."""
-    return _render(node)[0]
-
-
-def _wrap(node: ast.Node, level: int, strict: bool = False) -> str:
-    text, prec = _render(node)
-    if prec < level or (strict and prec == level):
-        return rf"\left({text}\right)"
-    return text
-
-
-def _postfix(node: ast.Node, suffix: str) -> tuple[str, int]:
-    base = _wrap(node, ATOM)
-    return f"{base}^{{{suffix}}}", POSTFIX
-
-
-def _render(node: ast.Node) -> tuple[str, int]:
-    match node:
-        case ast.Num(value=value, text=text):
-            return (str(int(value)) if value == int(value) else text), ATOM
-        case ast.Sym(name=name) | ast.DimSize(name=name):
-            return latex_name(name), ATOM
-        case ast.Differential(name=name):
-            return rf"\mathrm{{d}}{latex_name(name)}", ATOM
-        case ast.DerivativeOf(func=func, wrt=wrt, order=2):
-            return (rf"\frac{{\partial^2 {latex_name(func)}}}{{\partial {latex_name(wrt)}^2}}",
-                    POSTFIX)
-        case ast.DerivativeOf(func=func, wrt=wrt):
-            return rf"\frac{{\partial {latex_name(func)}}}{{\partial {latex_name(wrt)}}}", POSTFIX
-        case ast.ConstMatrix(kind="I"):
-            return "I", ATOM
-        case ast.ConstMatrix(kind="zeros"):
-            return "0", ATOM
-        case ast.ConstMatrix(kind="ones", rows=rows, cols=cols):
-            if cols == "1":
-                return r"\mathbf{1}", ATOM
-            row = r"\mathbf{1}^{\top}"
-            return (row if rows == "1" else r"\mathbf{1}" + row), POSTFIX
-        case ast.Neg(arg=arg):
-            # Negation commutes with every product, so -A B and -A ∘ B need no parentheses.
-            return "-" + _wrap(arg, HADAMARD), UNARY
-        case ast.Transpose(arg=arg):
-            return _postfix(arg, r"\top")
-        case ast.Inverse(arg=ast.Transpose(arg=arg)):
-            return _postfix(arg, r"-\top")
-        case ast.Inverse(arg=ast.Power(arg=arg, exponent=k)):
-            return _postfix(arg, f"-{k}")
-        case ast.Inverse(arg=arg):
-            return _postfix(arg, "-1")
-        case ast.Power(arg=arg):
-            return _postfix(arg, str(node.power))
-        case ast.Summation(index=index, lower=lower, upper=upper, body=body):
-            return (rf"\sum_{{{latex_name(index)}={lower}}}^{{{upper}}} {_wrap(body, POSTFIX)}",
-                    POSTFIX)
-        case ast.Index(name=name):
-            return latex_name(name), ATOM
-        case ast.NumericDerivative(arg=arg, wrt=wrt):
-            return (rf"\frac{{\partial}}{{\partial {latex_name(wrt)}}}"
-                    rf"\left({latex(arg)}\right)"), PRODUCT
-        case ast.DifferentialOf(arg=arg):
-            return rf"\mathrm{{d}}\left({latex(arg)}\right)", ATOM
-        case ast.Add(left=a, right=b):
-            return f"{_wrap(a, SUM)} + {_wrap(b, HADAMARD)}", SUM
-        case ast.Sub(left=a, right=b):
-            return f"{_wrap(a, SUM)} - {_wrap(b, HADAMARD)}", SUM
-        case ast.MatMul(left=a, right=b):
-            # Products are associative: A (B C) reads as A B C.
-            left, right = _wrap(a, PRODUCT), _wrap(b, PRODUCT if isinstance(b, ast.MatMul)
-                                                   else POSTFIX)
-            if isinstance(b, ast.Neg):
-                right = rf"\left({latex(b)}\right)"
-            sep = r" \cdot " if right[:1].isdigit() else " "
-            return f"{left}{sep}{right}", PRODUCT
-        case ast.Div(left=a, right=b):
-            return rf"\frac{{{latex(a)}}}{{{latex(b)}}}", PRODUCT
-        case ast.Hadamard(left=a, right=b):
-            return rf"{_wrap(a, HADAMARD)} \circ {_wrap(b, HADAMARD, strict=True)}", HADAMARD
-        case ast.HadamardDiv(left=a, right=b):
-            return rf"{_wrap(a, HADAMARD)} \oslash {_wrap(b, HADAMARD, strict=True)}", HADAMARD
-        case ast.Kron(left=a, right=b):
-            return rf"{_wrap(a, HADAMARD)} \otimes {_wrap(b, HADAMARD, strict=True)}", HADAMARD
-        case ast.Call():
-            return _call(node)
-    raise TypeError(f"cannot render {type(node).__name__}")  # pragma: no cover
-
-
-def _call(node: ast.Call) -> tuple[str, int]:
-    func = node.func
-    arg = node.args[0]
-    inner = latex(arg)
-    if node.elementwise:
-        return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)", ATOM
-    match func:
-        case "norm":
-            return rf"\left\lVert {inner} \right\rVert", ATOM
-        case "norm_F":
-            return rf"\left\lVert {inner} \right\rVert_F", POSTFIX
-        case "abs":
-            return rf"\left\lvert {inner} \right\rvert", ATOM
-        case "sqrt":
-            return rf"\sqrt{{{inner}}}", ATOM
-        case "sqrtm":
-            return rf"{_wrap(arg, ATOM)}^{{1/2}}", POSTFIX
-        case "exp" | "expm":
-            return rf"e^{{{inner}}}", POSTFIX
-        case "pinv":
-            return rf"{_wrap(arg, ATOM)}^{{+}}", POSTFIX
-        case "eigval" | "eigvec":
-            symbol = r"\lambda" if func == "eigval" else "v"
-            return (rf"{symbol}_{{{latex(node.args[1])}}}\left({latex(node.args[0])}\right)",
-                    ATOM)
-        case "diagm":
-            return rf"\operatorname{{Diag}}\left({inner}\right)", ATOM
-        case "log" if isinstance(arg, ast.Call) and arg.func == "det":
-            return rf"\log\det\left({latex(arg.args[0])}\right)", ATOM
-    return rf"{FUNCTIONS[func].latex}\left({inner}\right)", ATOM
+    return _LATEX.render(node)

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from kb import ast
 from kb.dims import SCALAR, Dim, Shape
+from kb.functions import FUNCTIONS
 
 LAYOUTS = ("denominator", "numerator")
 
@@ -80,7 +81,7 @@ def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.No
             return arg
         case ast.Neg(arg=arg):
             return replace(node, arg=t(arg), shape=shape)
-        case ast.Inverse(arg=arg) | ast.Power(arg=arg):
+        case ast.Inverse(arg=arg) | ast.Power(arg=arg) | ast.RationalPower(arg=arg):
             return replace(node, arg=t(arg), shape=shape)
         case ast.MatMul():
             # (c A B)^T = c B^T A^T, built left to right so it reads without parentheses.
@@ -102,11 +103,11 @@ def transpose(node: ast.Node, symmetric: frozenset[str] = frozenset()) -> ast.No
             return replace(node, rows=cols, cols=rows, shape=shape) if kind != "I" else node
         case ast.DerivativeOf(layout=layout):
             return replace(node, layout=other(layout), shape=shape)
-        case ast.Call(func=func, args=(arg,)) if func in _COMMUTES_WITH_TRANSPOSE or (
-            node.elementwise
+        case ast.Call(func=func, args=(arg,)) if node.elementwise or (
+            FUNCTIONS[func].transpose == "commutes"
         ):
             return replace(node, args=(t(arg),), shape=shape)
-        case ast.Call(func="diagm"):
+        case ast.Call(func=func) if FUNCTIONS[func].transpose == "symmetric":
             return node
     return ast.Transpose(node, pos=node.pos, shape=shape)
 
@@ -116,10 +117,6 @@ def _factors(node: ast.Node) -> list[ast.Node]:
     if isinstance(node, ast.MatMul) and not node.shape.is_scalar:
         return _factors(node.left) + _factors(node.right)
     return [node]
-
-
-# f(X)^T = f(X^T) for analytic matrix functions and the adjugate.
-_COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj", "pinv"})
 
 
 def other_layout(derivative: ast.Node, layout: str,

@@ -7,12 +7,18 @@ record on all of its draws at once.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
 from kb import ast
+from kb.functions import FUNCTIONS
+from kb.linalg import kron, real_power, unvec, vec
+
+__all__ = ["Env", "evaluate", "implementation", "kron", "unvec", "vec"]
 
 Array = np.ndarray
 
@@ -120,11 +126,11 @@ def _eval(node: ast.Node, env: Env) -> Array:
         case ast.HadamardDiv(left=a, right=b):
             return _eval(a, env) / _eval(b, env)
         case ast.Kron(left=a, right=b):
-            return kron(_eval(a, env), _eval(b, env))
-        case ast.Call(func="eigval" | "eigvec", args=(arg, index)):
-            return _eigen(_eval(arg, env), int(index.value), node.func == "eigvec")
-        case ast.Call(func=func, args=(arg,)):
-            return _FUNCTIONS[func](_eval(arg, env))
+            return implementation("kron")(_eval(a, env), _eval(b, env))
+        case ast.RationalPower(arg=arg, num=num, den=den):
+            return real_power(_eval(arg, env), num, den)
+        case ast.Call():
+            return _call(node, env)
     raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
 
 
@@ -194,96 +200,16 @@ def _differential(node: ast.DifferentialOf, env: Env) -> Array:
         {name: t * d for name, d in env.differentials.items()})), STEP)
 
 
-def kron(a: Array, b: Array) -> Array:
-    batch, r1, c1 = a.shape
-    _, r2, c2 = b.shape
-    return np.einsum("bij,bkl->bikjl", a, b).reshape(batch, r1 * r2, c1 * c2)
+@cache
+def implementation(name: str) -> Callable[..., Array]:
+    """The batched implementation of a function of :mod:`kb.functions`, resolved from the
+    ``"module:attribute"`` its spec names (imported here so ``import kb`` needs no numpy)."""
+    module, _, attribute = FUNCTIONS[name].numpy.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
-def vec(x: Array) -> Array:
-    """Columns stacked into one column (column-major order, as in the literature)."""
-    batch, rows, cols = x.shape
-    return np.swapaxes(x, -1, -2).reshape(batch, rows * cols, 1)
-
-
-def unvec(v: Array, rows: int, cols: int) -> Array:
-    return np.swapaxes(v.reshape(v.shape[0], cols, rows), -1, -2)
-
-
-def _scalar(values: Array) -> Array:
-    return values.reshape(-1, 1, 1)
-
-
-def expm(x: Array) -> Array:
-    """Matrix exponential by scaling and squaring of a Taylor series, batched."""
-    norms = np.abs(x).sum(axis=-2).max(axis=-1)
-    squarings = int(max(0, np.ceil(np.log2(max(norms.max(initial=0.0), 1e-300) / 0.25))))
-    scaled = x / (2.0**squarings)
-    n = x.shape[-1]
-    term = np.broadcast_to(np.eye(n, dtype=x.dtype), x.shape).copy()
-    total = term.copy()
-    for k in range(1, 19):
-        term = term @ scaled / k
-        total = total + term
-    for _ in range(squarings):
-        total = total @ total
-    return total
-
-
-def _spectral(x: Array, f) -> Array:
-    """f(X) = V f(Λ) V^{-1}; NaN where the result is not real (no real principal value)."""
-    w, v = np.linalg.eig(x)
-    result = v @ (f(w.astype(complex))[..., None] * np.linalg.inv(v))
-    scale = np.abs(result).max(axis=(-2, -1), keepdims=True) + 1e-300
-    real = result.real.copy()
-    bad = (np.abs(result.imag) > 1e-8 * scale).any(axis=(-2, -1))
-    real[bad] = np.nan
-    return real
-
-
-def _eigen(x: Array, k: int, vector: bool) -> Array:
-    """The k-th smallest eigenvalue of the symmetric part, or its unit eigenvector with the
-    largest entry positive (a sign convention that is stable under small perturbations)."""
-    n = x.shape[-1]
-    if not 1 <= k <= n:
-        return np.full((x.shape[0], n if vector else 1, 1), np.nan)
-    w, v = np.linalg.eigh((x + np.swapaxes(x, -1, -2)) / 2)
-    if not vector:
-        return w[:, k - 1].reshape(-1, 1, 1)
-    u = v[:, :, k - 1]
-    big = np.take_along_axis(u, np.abs(u).argmax(axis=1)[:, None], axis=1)
-    return (u * np.sign(big))[:, :, None]
-
-
-def _diagm(x: Array) -> Array:
-    batch, n, _ = x.shape
-    out = np.zeros((batch, n, n))
-    idx = np.arange(n)
-    out[:, idx, idx] = x[:, :, 0]
-    return out
-
-
-_FUNCTIONS = {
-    "tr": lambda x: _scalar(np.trace(x, axis1=-2, axis2=-1)),
-    "det": lambda x: _scalar(np.linalg.det(x)),
-    "adj": lambda x: np.linalg.det(x)[:, None, None] * np.linalg.inv(x),
-    "expm": expm,
-    "logm": lambda x: _spectral(x, np.log),
-    "sqrtm": lambda x: _spectral(x, np.sqrt),
-    "sinm": lambda x: expm(1j * x).imag,
-    "cosm": lambda x: expm(1j * x).real,
-    "diag": lambda x: np.diagonal(x, axis1=-2, axis2=-1)[..., None].copy(),
-    "diagm": _diagm,
-    "norm": lambda x: _scalar(np.sqrt((x**2).sum(axis=(-2, -1)))),
-    "norm_F": lambda x: _scalar(np.sqrt((x**2).sum(axis=(-2, -1)))),
-    "sum": lambda x: _scalar(x.sum(axis=(-2, -1))),
-    "vec": vec,
-    "pinv": np.linalg.pinv,
-    "exp": np.exp,
-    "log": np.log,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-}
+def _call(node: ast.Call, env: Env) -> Array:
+    if FUNCTIONS[node.func].domain == "spectral":
+        matrix, index = node.args
+        return implementation(node.func)(_eval(matrix, env), int(index.value))
+    return implementation(node.func)(*(_eval(arg, env) for arg in node.args))

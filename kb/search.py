@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kb.functions import FUNCTIONS
 from kb.identity import Identity
 
 FIELD_WEIGHTS = {"title": 3.0, "aliases": 3.0, "tags": 2.0, "operations": 1.5, "id": 1.0,
@@ -24,23 +25,17 @@ FIELD_WEIGHTS = {"title": 3.0, "aliases": 3.0, "tags": 2.0, "operations": 1.5, "
 K1, B = 1.2, 0.5
 PREFIX_FACTOR = 0.5
 
-# Spellings that mean the same thing, mapped to the words the index stores.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "tr": ("trace",),
-    "det": ("determinant",),
+# Spellings that mean the same thing, mapped to the words the index stores; the functions'
+# own synonyms (``tr`` → trace) come from their specs.
+_WORDS: dict[str, tuple[str, ...]] = {
     "logdet": ("log", "determinant"),
     "ln": ("log",),
     "inv": ("inverse",),
     "frobenius": ("frobenius", "norm"),
-    "norm_f": ("frobenius", "norm"),
     "fro": ("frobenius", "norm"),
-    "kron": ("kronecker",),
     "otimes": ("kronecker",),
     "hadamard": ("hadamard",),
     "circ": ("hadamard",),
-    "expm": ("matrix", "exponential"),
-    "exp": ("exponential",),
-    "logm": ("matrix", "log"),
     "grad": ("gradient",),
     "nabla": ("gradient",),
     "jacobian": ("jacobian", "numerator"),
@@ -48,8 +43,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "spd": ("spd", "positive", "definite"),
     "quadratic": ("quadratic",),
     "bilinear": ("bilinear",),
-    "adj": ("adjugate",),
 }
+SYNONYMS: dict[str, tuple[str, ...]] = _WORDS | {
+    spec.name.lower(): spec.synonyms for spec in FUNCTIONS.values() if spec.synonyms}
 STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "the", "to", "with", "wrt"})
 _SPLIT = re.compile(r"[^0-9a-zα-ω_]+")
 

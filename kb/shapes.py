@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from kb import ast
 from kb.dims import SCALAR, Dim, Shape
-from kb.functions import FUNCTIONS
+from kb.functions import FUNCTIONS, DomainError
 from kb.layouts import derivative_shape
 from kb.schema import Structure
 
@@ -197,65 +197,48 @@ def _div(node: ast.Div, scope: Scope) -> ast.Node:
 
 def _kron(node: ast.Kron, scope: Scope) -> ast.Node:
     left, right = _binary(node, scope)
-    shape = Shape(left.shape.rows * right.shape.rows, left.shape.cols * right.shape.cols)
+    shape = FUNCTIONS["kron"].shape("kron", (left.shape, right.shape))
     return replace(node, left=left, right=right, shape=shape)
 
 
 def _call(node: ast.Call, scope: Scope) -> ast.Node:
+    """The spec's shape rule (:mod:`kb.functions`); a scalar function of a non-1×1 value must
+    say whether it is meant element-wise or as the matrix function."""
     spec = FUNCTIONS[node.func]
     name = node.func
     if spec.domain == "spectral":
-        return _spectral(node, scope)
-    args = tuple(check(a, scope) for a in node.args)
-    (arg,) = args
-    shape = arg.shape
-    if spec.domain == "scalar":
-        if not node.elementwise and not shape.is_scalar:
-            raise ShapeError(
-                f"{name}() of a {_fmt(shape)} value is ambiguous: write {name}.(...) for the "
-                "element-wise function"
-                + (f" or {name}m(...) for the matrix function" if f"{name}m" in FUNCTIONS else ""),
-                node.pos,
-            )
-        result = shape
-    elif spec.domain == "square":
-        if not shape.is_square:
-            raise ShapeError(f"{name}() needs a square matrix, got {_fmt(shape)}", node.pos)
-        result = (SCALAR if name in ("tr", "det")
-                  else Shape(shape.rows, Dim()) if name == "diag" else shape)
-    elif spec.domain == "vector":
-        if name == "diagm":
-            if not (shape.is_column or shape.is_scalar):
-                raise ShapeError(f"diagm() needs a column vector, got {_fmt(shape)}", node.pos)
-            result = Shape(shape.rows, shape.rows)
-        else:
-            if not (shape.is_column or shape.is_row or shape.is_scalar):
-                raise ShapeError(
-                    f"norm() is the Euclidean norm of a vector, got {_fmt(shape)}: "
-                    "write norm_F(X) for the Frobenius norm of a matrix",
-                    node.pos,
-                )
-            result = SCALAR
-    elif name == "vec":
-        result = Shape(shape.rows * shape.cols, Dim())
-    elif name == "pinv":
-        result = shape.T
-    else:  # sum, norm_F
-        result = SCALAR
+        matrix, index = node.args
+        if not (isinstance(index, ast.Num) and index.text.isdigit() and int(index.text) >= 1):
+            raise ShapeError(f"{name}(A, k): k is a positive integer (1 = the smallest)",
+                             index.pos)
+        args: tuple[ast.Node, ...] = (check(matrix, scope), index.with_shape(SCALAR))
+        shapes: tuple[Shape, ...] = (args[0].shape,)
+    else:
+        args = tuple(check(a, scope) for a in node.args)
+        shapes = tuple(a.shape for a in args)
+    if spec.scalar and not node.elementwise and not shapes[0].is_scalar:
+        raise ShapeError(
+            f"{name}() of a {_fmt(shapes[0])} value is ambiguous: write {name}.(...) for the "
+            "element-wise function"
+            + (f" or {name}m(...) for the matrix function" if f"{name}m" in FUNCTIONS else ""),
+            node.pos,
+        )
+    try:
+        result = spec.shape(name, shapes)
+    except DomainError as exc:
+        raise ShapeError(str(exc), node.pos) from None
     return replace(node, args=args, shape=result)
 
 
-def _spectral(node: ast.Call, scope: Scope) -> ast.Node:
-    matrix, index = node.args
-    matrix = check(matrix, scope)
-    if not matrix.shape.is_square:
-        raise ShapeError(f"{node.func}() needs a square matrix, got {_fmt(matrix.shape)}",
-                         node.pos)
-    if not (isinstance(index, ast.Num) and index.text.isdigit() and int(index.text) >= 1):
-        raise ShapeError(f"{node.func}(A, k): k is a positive integer (1 = the smallest)",
-                         index.pos)
-    shape = SCALAR if node.func == "eigval" else Shape(matrix.shape.rows, Dim())
-    return replace(node, args=(matrix, index.with_shape(SCALAR)), shape=shape)
+def _rational_power(node: ast.RationalPower, scope: Scope) -> ast.Node:
+    arg = check(node.arg, scope)
+    if not node.elementwise and not arg.shape.is_scalar:
+        raise ShapeError(
+            f"the power ^{{{node.exponent_text}}} of a {_fmt(arg.shape)} value: a fractional "
+            f"power is for 1×1 values; write ^{{∘{node.exponent_text}}} for the element-wise "
+            "power" + (" or sqrtm(X) for the matrix square root" if node.den == 2 else ""),
+            node.pos)
+    return replace(node, arg=arg, shape=arg.shape)
 
 
 def _const(node: ast.ConstMatrix, scope: Scope) -> ast.Node:
@@ -327,6 +310,7 @@ _RULES = {
     ast.Transpose: _transpose,
     ast.Inverse: _inverse,
     ast.Power: _power,
+    ast.RationalPower: _rational_power,
     ast.Add: _add,
     ast.Sub: _add,
     ast.MatMul: _matmul,

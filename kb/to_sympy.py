@@ -1,6 +1,7 @@
 """Syntax trees as SymPy matrix expressions, for users who want to go on symbolically.
 
-SymPy is optional and imported only here. Every node maps to SymPy's matrix-expression
+SymPy is optional and imported only here; each function's SymPy counterpart is named by its
+spec in :mod:`kb.functions`. Every node maps to SymPy's matrix-expression
 classes with symbolic dimensions; nodes SymPy has no class for (placeholder derivatives,
 numeric derivatives in derivation steps) raise ``NotImplementedError``.
 """
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 
 from kb import ast
 from kb.dims import Dim, Shape
+from kb.functions import FUNCTIONS
 
 
 def to_sympy(node: ast.Node, shapes: Mapping[str, Shape]):
@@ -61,13 +63,16 @@ def to_sympy(node: ast.Node, shapes: Mapping[str, Shape]):
                 return sp.Identity(dim(Dim.parse(rows)))
             case ast.ConstMatrix(kind="zeros", rows=rows, cols=cols):
                 return sp.ZeroMatrix(dim(Dim.parse(rows)), dim(Dim.parse(cols)))
-            case ast.Call(func=func, args=(arg,), elementwise=False):
-                inner = go(arg)
-                table = {"tr": sp.Trace, "det": sp.Determinant, "log": sp.log, "exp": sp.exp,
-                         "sin": sp.sin, "cos": sp.cos, "tanh": sp.tanh, "sqrt": sp.sqrt,
-                         "abs": sp.Abs}
-                if func in table:
-                    return table[func](inner)
+            case ast.RationalPower(arg=arg, num=num, den=den, elementwise=elementwise):
+                power = sp.Rational(num, den)
+                if elementwise and not arg.shape.is_scalar:
+                    return sp.HadamardPower(go(arg), power)
+                return go(arg) ** power
+            case ast.Call(func=func, args=(arg,), elementwise=elementwise) if (
+                FUNCTIONS[func].sympy is not None and (not elementwise or arg.shape.is_scalar)
+            ):
+                # An element-wise function of a 1×1 value is the scalar function itself.
+                return getattr(sp, FUNCTIONS[func].sympy)(go(arg))
         raise NotImplementedError(f"no SymPy form for {type(n).__name__}")
 
     return go(node)

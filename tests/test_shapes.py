@@ -73,6 +73,11 @@ RESULTS = {
     "zeros(n, 3)": ("n", "3"),
     "diff(u, a)": ("n", "k"),  # denominator layout: n×k
     "diff(f, X)": ("n", "m"),
+    "c^{1/3}": ("1", "1"),
+    "c^{-1/2}": ("1", "1"),
+    "X^{∘2}": ("n", "m"),
+    "a.^{1/2}": ("n", "1"),
+    "tan.(X) ∘ arcsin.(X)": ("n", "m"),
 }
 
 
@@ -148,6 +153,9 @@ ERRORS = [
     ("a + zeros(n, w)", ["zeros(): 'w' is not a dimension"], 4),
     ("diff(u, X)", ["u must be declared with function_of: X"], 0),
     ("diff(f, Y)", ["undeclared symbol 'Y' in diff()"], 0),
+    ("S^{1/2}", ["a fractional power is for 1×1 values", "^{∘1/2}", "sqrtm(X)"], 1),
+    ("a^{-1/3}", ["the power ^{-1/3} of a n×1 value", "^{∘-1/3}"], 1),
+    ("tan(a)", ["write tan.(...)"], 0),
 ]
 
 

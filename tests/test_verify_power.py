@@ -45,6 +45,9 @@ EXPECTED = {
     "kron-factors-swapped": ("verify", ["equality does not hold"]),
     "chain-rule-numerator-order": ("verify", ["derivative (denominator layout) does not hold"]),
     "derivation-broken-step": ("verify", ["step 3 (derivative)", "does not hold"]),
+    "cube-root-missing-third": ("verify", ["does not hold"]),
+    "power-sum-wrong-exponent": ("verify", ["does not hold"]),
+    "arctan-jacobian-sign": ("verify", ["does not hold"]),
 }
 
 # The planted error, fixed: the same record with this result verifies.
@@ -64,6 +67,9 @@ CORRECTED = {
     "gradient-outside-symmetric-space": "(A + A^T) / 2",
     "kron-factors-swapped": "kron(B^T, A) vec(X)",
     "chain-rule-numerator-order": "diff(u, x) diff(y, u)",
+    "cube-root-missing-third": "s^{-2/3} / 3",
+    "power-sum-wrong-exponent": "3 x^{∘2}",
+    "arctan-jacobian-sign": "diagm(ones(n, 1) ./ (ones(n, 1) + x^{∘2}))",
 }
 
 
