@@ -19,8 +19,8 @@ from kb import ast
 from kb.identity import Identity
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
+from kb.results import Report
 from kb.schema import Source, Uncovered
-from kb.verify import Report
 
 TOPIC_TITLES = {
     "traces": "Traces",
@@ -506,13 +506,12 @@ def derivation_page(identity: Identity, report: Report, sources: Mapping[str, So
     lines += ["## Result", "", _copyable(identity.latex(record.layout),
                                           f"{record.layout.capitalize()} layout"), ""]
     lines += ["## Steps", "", '<div class="kb-steps">']
-    errors = {name.split(" ", 2)[1]: value for name, value in report.checks.items()
-              if name.startswith("step ")}
+    errors = {o.step: o.worst for o in report.outcomes if o.step is not None}
     for step in st.steps:
         cites = [by_id[ref] for ref in step.source.cites if ref in by_id]
         uses = "".join(f' <a class="kb-cite" href="{identity_href(c, 2)}">{esc(c.title)}</a>'
                        for c in cites)
-        error = errors.get(str(step.number))
+        error = errors.get(step.number)
         mark = (f'<span class="kb-step-ok" title="relative error {error:.1e}">✔</span>'
                 if error is not None else "")
         lines.append(
