@@ -126,7 +126,7 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
     targets = [Path(p) for p in paths] if paths else [root]
     catalog = Catalog()
     problems: list[Diagnostic] = []
-    registries: dict[Path, dict[str, Source]] = {}
+    registries: dict[Path, dict[str, Source] | None] = {}
     missing = [p for p in targets if not p.exists()]
     problems += [Diagnostic(p, None, None, "no such file or folder", "KB005") for p in missing]
     uncovered_path = root / UNCOVERED_FILE
@@ -139,12 +139,12 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
             if registry_path.is_file():
                 registries[registry_path], found = load_sources(registry_path)
                 problems += found
-            else:
-                registries[registry_path] = {}
+            else:  # reported once; its records' refs are not checked against nothing
+                registries[registry_path] = None
                 problems.append(Diagnostic(registry_path, None, None,
                                            "sources registry not found", "KB006"))
         sources = registries[registry_path]
-        catalog.sources.update(sources)
+        catalog.sources.update(sources or {})
         entry, found = load_record(path, sources)
         problems += found
         if entry is None:

@@ -138,3 +138,9 @@ class CatalogError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("\n".join(str(d) for d in diagnostics))
         self.diagnostics = diagnostics
+
+
+def codes_table() -> str:
+    """The codes as a Markdown table, as ``site/records.md`` shows them (a test compares)."""
+    rows = [f"| `{c.code}` | {c.name} | {c.meaning} | {c.fix} |" for c in CODES.values()]
+    return "\n".join(["| code | name | meaning | how to fix |", "|---|---|---|---|", *rows])

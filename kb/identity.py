@@ -288,7 +288,8 @@ def _callable(identity: Identity, tree: ast.Node, sizes: Mapping[str, int] | Non
     symbols = ast.free_symbols(tree)
     varying = {n.name for n in tree.walk() if isinstance(n, ast.Differential)}
     needed = sorted(symbols | {"d" + name for name in varying})
-    accepted = set(needed) | set(specs)
+    accepted = set(needed) | set(specs) | {
+        "d" + name for _, name in identity.statement_type.varying(identity.record)}
     dims = sorted({name for node in tree.walk() if node.shape is not None
                    for dim in (node.shape.rows, node.shape.cols) for name in dim.names})
     fixed = dict(sizes or {})
