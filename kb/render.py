@@ -21,6 +21,7 @@ from kb.layouts import LAYOUTS
 from kb.render_checks import step_errors, step_latex, verification_html
 from kb.results import Report
 from kb.schema import Source, Uncovered
+from kb.statement_types import STATEMENT_TYPES
 
 TOPIC_TITLES = {
     "traces": "Traces",
@@ -177,7 +178,8 @@ def identity_page(identity: Identity, report: Report, sources: Mapping[str, Sour
         caption = ("Both layouts" if identity.type == "derivative"
                    else identity.type.capitalize())
         lines += [_copyable(identity.latex(), caption), ""]
-    differential = identity.differential_latex() if identity.type == "derivative" else None
+    differential = (identity.differential_latex()
+                    if identity.statement_type.differential_form else None)
     if differential:
         lines += ["## Differential form", "", _copyable(differential, "Differential"), ""]
     lines += ["## Variables", "", _variables_table(identity), ""]
@@ -360,8 +362,7 @@ def coverage_page(data: SiteData) -> str:
 
     report = coverage(data.identities, data.uncovered, COOKBOOK)
     by_id = {i.id: i for i in data.identities}
-    counts = {kind: sum(i.type == kind for i in data.identities)
-              for kind in ("derivative", "differential", "hessian", "equality", "derivation")}
+    counts = {kind: sum(i.type == kind for i in data.identities) for kind in STATEMENT_TYPES}
     lines = ["# Coverage", "",
              f"{len(data.identities)} verified records: " + ", ".join(
                  f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".", "",

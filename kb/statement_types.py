@@ -96,7 +96,8 @@ def _same_shape_rule(left_field: str, result_field: str
 
 
 def _one_wrt(record: Record) -> list[tuple[Field, str]]:
-    return [(("wrt",), record.wrt)]  # type: ignore[union-attr]
+    assert isinstance(record, DerivativeRecord | HessianRecord | DerivationRecord)
+    return [(("wrt",), record.wrt)]
 
 
 def _many_wrt(record: Record) -> list[tuple[Field, str]]:

@@ -105,3 +105,9 @@ def test_every_derivative_function_runs(cat) -> None:
             assert out.shape == identity.result_tree(layout).shape.sizes(sizes), identity.id
             count += 1
     assert count > 100
+
+
+def test_the_docs_describe_every_type() -> None:
+    docs = (Path(__file__).parent.parent / "site" / "records.md").read_text(encoding="utf-8")
+    for name, stype in STATEMENT_TYPES.items():
+        assert f"| `{name}` | " in docs and stype.meaning in docs, name
