@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from kb import ast
 from kb.latex import latex, latex_name
 from kb.results import Report
+from kb.schema import DerivationRecord
 
 if TYPE_CHECKING:
     from kb.derivation import CompiledStep
@@ -32,7 +33,9 @@ def step_errors(report: Report) -> dict[int, float]:
 
 
 def _goal_symbol(identity: Identity, kind: str) -> str:
-    wrt = latex_name(identity.record.wrt)
+    record = identity.record
+    assert isinstance(record, DerivationRecord)
+    wrt = latex_name(record.wrt)
     return {"value": "f", "differential": r"\mathrm{d}f",
             "derivative": rf"\frac{{\partial f}}{{\partial {wrt}}}"}[kind]
 
