@@ -126,9 +126,9 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
     targets = [Path(p) for p in paths] if paths else [root]
     catalog = Catalog()
     problems: list[Diagnostic] = []
-    registries: dict[Path, dict[str, Source]] = {}
+    registries: dict[Path, dict[str, Source] | None] = {}
     missing = [p for p in targets if not p.exists()]
-    problems += [Diagnostic(p, 1, 1, "no such file or folder") for p in missing]
+    problems += [Diagnostic(p, None, None, "no such file or folder", "KB005") for p in missing]
     uncovered_path = root / UNCOVERED_FILE
     if uncovered_path.is_file():
         catalog.uncovered, found = load_uncovered(uncovered_path)
@@ -139,11 +139,12 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
             if registry_path.is_file():
                 registries[registry_path], found = load_sources(registry_path)
                 problems += found
-            else:
-                registries[registry_path] = {}
-                problems.append(Diagnostic(registry_path, 1, 1, "sources registry not found"))
+            else:  # reported once; its records' refs are not checked against nothing
+                registries[registry_path] = None
+                problems.append(Diagnostic(registry_path, None, None,
+                                           "sources registry not found", "KB006"))
         sources = registries[registry_path]
-        catalog.sources.update(sources)
+        catalog.sources.update(sources or {})
         entry, found = load_record(path, sources)
         problems += found
         if entry is None:
@@ -151,7 +152,7 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
         if entry.id in catalog.entries:
             first = catalog.entries[entry.id].path
             problems.append(entry.diagnostic(
-                ("id",), f"duplicate id '{entry.id}' (also {display_path(first)})"))
+                ("id",), f"duplicate id '{entry.id}' (also {display_path(first)})", "KB107"))
             continue
         catalog.entries[entry.id] = entry
     problems += _unknown_citations(catalog, set(record_ids(root)) if root.is_dir() else set())
@@ -170,7 +171,8 @@ def _unknown_citations(catalog: Catalog, known: set[str]) -> list[Diagnostic]:
             if ref not in catalog.entries and ref not in known:
                 close = catalog.suggest(ref)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                problems.append(identity.diagnostic(loc, f"cites unknown record '{ref}'{hint}"))
+                problems.append(identity.diagnostic(loc, f"cites unknown record '{ref}'{hint}",
+                                                    "KB108"))
     return problems
 
 

@@ -43,7 +43,7 @@ def verify(paths: tuple[Path, ...], root: Path | None, verbose: bool) -> None:
         run = verify_catalog(catalog, problems, with_draws=verbose,
                              advance=lambda i: progress.update(task, current=i, advance=1))
     for problem in run.problems:
-        click.echo(str(problem) if problem.line else problem.message)
+        click.echo(str(problem))
     click.echo(run.summary())
     sys.exit(1 if run.problems else 0)
 
@@ -145,24 +145,16 @@ def show(record_id: str, layout: str, fmt: str, root: Path | None) -> None:
 def _text(identity, layout: str, sources) -> str:
     record = identity.record
     lines = [f"{identity.title}  [{identity.id}]", ""]
-    if identity.type == "equality":
-        lines.append(f"  {identity.expression} = {identity.derivative()}")
-    elif identity.type == "differential":
-        lines.append(f"  d({identity.expression}) = {identity.derivative()}")
-    elif identity.type == "hessian":
-        lines.append(f"  Hessian of {identity.expression} by {record.wrt}: {identity.derivative()}")
-    elif identity.type == "derivation":
-        lines.append(f"  ∂/∂{record.wrt} {identity.expression} = {identity.derivative(layout)}"
-                     f"    ({layout} layout)")
-        lines.append("")
-        for step in identity.statement.steps:
-            lines.append(f"  {step.number}. [{step.kind}] {step.text}")
-            lines.append(f"       {' '.join(step.source.justification.split())}"
-                         + (f" (uses {', '.join(step.source.cites)})" if step.source.cites else ""))
-    else:
-        lines.append(f"  ∂/∂{record.wrt} {identity.expression} = {identity.derivative(layout)}"
-                     f"    ({identity.kind}, {layout} layout)")
+    notes = [str(n) for n in (identity.kind, identity.has_layout and f"{layout} layout") if n]
+    lines.append(f"  {identity.text(layout)}" + (f"    ({', '.join(notes)})" if notes else ""))
+    if identity.statement_type.differential_form:
         lines.append(f"  d({identity.expression}) = {identity.differential()}")
+    if identity.statement.steps:
+        lines.append("")
+    for step in identity.statement.steps:
+        lines.append(f"  {step.number}. [{step.kind}] {step.text}")
+        lines.append(f"       {' '.join(step.source.justification.split())}"
+                     + (f" (uses {', '.join(step.source.cites)})" if step.source.cites else ""))
     lines.append("")
     for name, var in record.variables.items():
         rows, cols = var.shape
@@ -266,25 +258,17 @@ title: TODO a one-line title
 aliases: []
 tags: []
 type: {type}
-{statement}variables:
-  X: {{shape: [n, m]}}
-sources:
+{statement}sources:
   - ref: TODO
     locator: TODO equation, table row or section
 """
-_STATEMENTS = {
-    "derivative": "expression: TODO\nwrt: X\nlayout: denominator\nderivative: TODO\n",
-    "differential": "expression: TODO\nwrt: X\ndifferential: TODO\n",
-    "hessian": "expression: TODO\nwrt: x\nhessian: TODO\n",
-    "equality": "lhs: TODO\nrhs: TODO\n",
-}
 
 
 @main.command()
 @click.argument("record_id")
 @click.option("--topic", default="misc", show_default=True, help="The folder under the root.")
-@click.option("--type", "statement_type", type=click.Choice(list(_STATEMENTS)),
-              default="derivative", show_default=True)
+@click.option("--type", "statement_type", default="derivative", show_default=True,
+              help="The statement type (derivative, differential, …; see site/records.md).")
 @_root_option
 def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> None:
     """Write a record skeleton, with the modeline that lets editors validate it."""
@@ -293,7 +277,11 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
 
     from kb.catalog import default_root, find_record
     from kb.schema import ID_PATTERN
+    from kb.statement_types import STATEMENT_TYPES
 
+    if statement_type not in STATEMENT_TYPES:
+        raise click.BadParameter(f"'{statement_type}' is not one of: "
+                                 f"{', '.join(STATEMENT_TYPES)}", param_hint="--type")
     if not re.match(ID_PATTERN, record_id):
         raise click.BadParameter("use lowercase words joined by '-', e.g. trace-of-axb",
                                  param_hint="RECORD_ID")
@@ -306,7 +294,8 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     schema_path = base.resolve().parent / "schema" / "identity.schema.json"
     relative = os.path.relpath(schema_path, path.parent.resolve())
     path.write_text(SKELETON.format(schema=relative, id=record_id, type=statement_type,
-                                    statement=_STATEMENTS[statement_type]), encoding="utf-8")
+                                    statement=STATEMENT_TYPES[statement_type].skeleton),
+                    encoding="utf-8")
     click.echo(str(path))
 
 

@@ -25,8 +25,9 @@ from kb.grammar import ExpressionError, parse
 from kb.layouts import derivative_shape
 from kb.numeric import Array, Env, evaluate
 from kb.printer import to_text
+from kb.results import Check
 from kb.schema import DerivationRecord, Step
-from kb.shapes import Scope, ShapeError, check
+from kb.shapes import Scope, ShapeError, UndeclaredError, check
 
 KINDS = ("value", "differential", "derivative")
 
@@ -87,16 +88,22 @@ def _squeeze(value: Array, indices: int) -> Array:
 
 
 class StepProblem(ValueError):
-    def __init__(self, field: tuple[str | int, ...], message: str, pos: int | None = None):
+    """A step that does not compile; ``code`` is its diagnostic code (:mod:`kb.diagnostics`)."""
+
+    def __init__(self, field: tuple[str | int, ...], message: str, pos: int | None = None,
+                 code: str = "KB306"):
         super().__init__(message)
-        self.field, self.message, self.pos = field, message, pos
+        self.field, self.message, self.pos, self.code = field, message, pos, code
 
 
 def _typed(text: str, scope: Scope, field: tuple[str | int, ...]) -> ast.Node:
     try:
         return check(parse(text), scope)
-    except (ExpressionError, ShapeError) as exc:
-        raise StepProblem(field, exc.message, exc.pos) from None
+    except ExpressionError as exc:
+        raise StepProblem(field, exc.message, exc.pos, "KB301") from None
+    except ShapeError as exc:
+        code = "KB302" if isinstance(exc, UndeclaredError) else "KB303"
+        raise StepProblem(field, exc.message, exc.pos, code) from None
 
 
 def _operand_dims(sub: str, shape: Shape, field) -> list[Dim]:
@@ -169,7 +176,8 @@ def compile_steps(record: DerivationRecord, scope: Scope, goal: ast.Node
                 terms, shape = _einsum_terms(step, step_scope, field)
             if shape != want[kind]:
                 where = (*field, "expression") if tree is not None else (*field, "einsum")
-                raise StepProblem(where, f"a {kind} step must be {want[kind]}, got {shape}")
+                raise StepProblem(where, f"a {kind} step must be {want[kind]}, got {shape}",
+                                  code="KB304")
             if kind == "value" and tree is not None and _has_differential(tree):
                 raise StepProblem((*field, "expression"), "a value step has no differentials: "
                                   "set kind: differential")
@@ -190,19 +198,19 @@ def cited_ids(record: DerivationRecord) -> list[tuple[tuple[str | int, ...], str
 
 
 def check_steps(st, draws, direction: Array, truth: dict[str, Array], scale: Array,
-                directional) -> dict[str, Array]:
+                directional) -> list[Check]:
     """Relative errors of every step against the truth or the step before it.
 
     ``truth`` holds the goal's value and its finite-difference differential; ``directional``
     turns a derivative in the record's layout into a directional derivative along
-    ``direction``.
+    ``direction``. Each check is located at its step.
     """
     from kb.verify import relative_error  # verify imports this module when it checks steps
 
     record = st.record
     zero = {name: np.zeros_like(value) for name, value in draws.base.values.items()}
     env = draws.env(differentials={**zero, record.wrt: direction})
-    errors: dict[str, Array] = {}
+    checks: list[Check] = []
     last: dict[str, CompiledStep] = {}
     values: dict[int, Array] = {}
     for step in st.steps:
@@ -211,20 +219,22 @@ def check_steps(st, draws, direction: Array, truth: dict[str, Array], scale: Arr
         before = last.get(step.kind)
         label = f"step {step.number} ({step.kind}) `{step.text}`"
         if before is not None:
-            errors[f"{label} against step {before.number} `{before.text}`"] = relative_error(
-                value, values[before.number], scale)
+            against = f"step {before.number} `{before.text}`"
+            errors = relative_error(value, values[before.number], scale)
         elif step.kind == "value":
-            errors[f"{label} against the goal"] = relative_error(value, truth["value"], scale)
+            against, errors = "the goal", relative_error(value, truth["value"], scale)
         elif step.kind == "differential":
-            errors[f"{label} against the goal's differential (finite differences)"] = (
-                relative_error(value, truth["differential"], scale))
+            against = "the goal's differential (finite differences)"
+            errors = relative_error(value, truth["differential"], scale)
         else:
-            errors[f"{label} against the goal's derivative (finite differences)"] = (
-                relative_error(directional(value), truth["differential"], scale))
+            against = "the goal's derivative (finite differences)"
+            errors = relative_error(directional(value), truth["differential"], scale)
+        checks.append(Check(f"{label} against {against}", errors, ("steps", step.number - 1),
+                            step.number))
         last[step.kind] = step
     if "derivative" in last:
         final = last["derivative"]
         result = draws.evaluate(st.trees["result"])
-        errors[f"the result against step {final.number} `{final.text}`"] = relative_error(
-            result, values[final.number], scale)
-    return errors
+        checks.append(Check(f"the result against step {final.number} `{final.text}`",
+                            relative_error(result, values[final.number], scale)))
+    return checks

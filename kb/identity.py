@@ -7,7 +7,7 @@ numpy callables for the expression and its derivative.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,15 +18,17 @@ from kb.functions import FUNCTIONS
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
 from kb.printer import to_text
-from kb.schema import EXPRESSION_FIELDS, Record
+from kb.schema import Record
 from kb.statement import Statement
+from kb.statement_types import STATEMENT_TYPES, StatementType
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from kb.diagnostics import Diagnostic
     from kb.loader import Document
+    from kb.results import Report
     from kb.schema import Source
-    from kb.verify import Report
 
 PERMALINK_BASE = "identities/"
 
@@ -60,6 +62,11 @@ class Identity:
         return self.record.type
 
     @property
+    def statement_type(self) -> StatementType:
+        """The type's registry entry: fields, presentation, method, …"""
+        return self.statement.statement_type
+
+    @property
     def kind(self) -> str | None:
         """The derivative kind (scalar-by-matrix, …), inferred from the shapes."""
         return str(self.statement.kind) if self.statement.kind else None
@@ -89,8 +96,10 @@ class Identity:
     def structures(self) -> list[str]:
         return sorted({str(s) for var in self.record.variables.values() for s in var.structure})
 
-    def diagnostic(self, loc: tuple[str | int, ...], message: str):
-        return self.document.diagnostic(loc, message)
+    def diagnostic(self, loc: tuple[str | int, ...], message: str, code: str,
+                   detail: str | None = None) -> Diagnostic:
+        """A diagnostic with ``code`` at a field of the record's file."""
+        return self.document.diagnostic(loc, message, code, detail=detail)
 
     # ---- statement forms --------------------------------------------------------------
     def tree(self, field: str) -> ast.Node:
@@ -106,7 +115,7 @@ class Identity:
     @property
     def first_field(self) -> str:
         """The field of the left side: expression, lhs or goal."""
-        return EXPRESSION_FIELDS[self.type][0]
+        return self.statement.left_field
 
     @property
     def has_layout(self) -> bool:
@@ -135,13 +144,18 @@ class Identity:
         """The whole statement as one LaTeX formula."""
         return statement_latex(self.statement, self.result_tree(layout), layout)
 
+    def text(self, layout: str = "denominator") -> str:
+        """The whole statement in the expression language: 'd(f) = …', '∂/∂X f = …'."""
+        wrt = getattr(self.record, "wrt", "")
+        return self.statement_type.text.format(left=self.expression, wrt=wrt,
+                                               result=self.derivative(layout))
+
     def differential_latex(self) -> str | None:
         tree = self.statement.differential
         if tree is None:
             return None
-        expression = (self.statement.expression("numerator") if self.has_layout
-                      else self.tree("expression"))
-        return rf"\mathrm{{d}}{_operand(expression)} = {latex(tree)}"
+        return _present(STATEMENT_TYPES["differential"].latex,
+                        self.statement.expression("numerator"), "", tree)
 
     def conditions(self) -> list[str]:
         """The structure assumptions, in words: 'X: invertible, positive_determinant'."""
@@ -180,16 +194,24 @@ class Identity:
         return [(registry.get(s.ref), s.locator) for s in self.record.sources]
 
     # ---- numerics -----------------------------------------------------------------------
-    def function(self) -> Callable[..., np.ndarray | float]:
+    def function(self, sizes: Mapping[str, int] | None = None
+                 ) -> Callable[..., np.ndarray | float]:
         """A numpy callable of the expression (the left side of an equality).
 
-        Arrays are passed by symbol name; vectors may be 1-D, scalars plain numbers.
+        Arrays are passed by symbol name; vectors may be 1-D, scalars plain numbers. Any
+        variable of the record may be passed to fix a dimension, or ``sizes`` given
+        ({'n': 3}) when no argument fixes it.
         """
-        return _callable(self, self.tree(self.first_field))
+        return _callable(self, self.tree(self.first_field), sizes)
 
-    def derivative_function(self, layout: str = "denominator") -> Callable[..., Any]:
-        """A numpy callable of the result (the derivative in ``layout``, the Hessian, …)."""
-        return _callable(self, self.result_tree(layout))
+    def derivative_function(self, layout: str = "denominator",
+                            sizes: Mapping[str, int] | None = None) -> Callable[..., Any]:
+        """A numpy callable of the result (the derivative in ``layout``, the Hessian, …).
+
+        A differential takes ``dX`` for each varying ``X``; ``sizes`` as for
+        :meth:`function`.
+        """
+        return _callable(self, self.result_tree(layout), sizes)
 
     def to_sympy(self, layout: str = "denominator") -> tuple:
         """(left side, result) as SymPy matrix expressions; needs the optional sympy."""
@@ -229,29 +251,31 @@ _OPERATION_NAMES = {
 }
 
 
-def _operand(tree: ast.Node) -> str:
-    text = latex(tree)
+def _operand(tree: ast.Node, text: str) -> str:
+    """The LaTeX of an operand of d or ∂: in parentheses unless atomic."""
     simple = isinstance(tree, ast.Sym | ast.Call | ast.Transpose | ast.Inverse | ast.Power
                         | ast.RationalPower)
     return text if simple else rf"\left({text}\right)"
 
 
+def _present(template: str, left: ast.Node, wrt: str, result: ast.Node) -> str:
+    text = latex(left)
+    return template.format(left=text, operand=_operand(left, text), wrt=wrt,
+                           result=latex(result))
+
+
 def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator") -> str:
-    """The LaTeX of a statement with the given result tree, read in ``layout``."""
-    record = st.record
-    if record.type == "equality":
-        return f"{latex(st.trees['lhs'])} = {latex(result)}"
-    expr = st.expression(layout) if st.has_layout else st.trees["expression"]
-    if record.type == "differential":
-        return rf"\mathrm{{d}}{_operand(expr)} = {latex(result)}"
-    wrt = latex_name(record.wrt)
-    if record.type == "hessian":
-        return (rf"\frac{{\partial^2}}{{\partial {wrt}\, \partial {wrt}^{{\top}}}} "
-                rf"{_operand(expr)} = {latex(result)}")
-    return rf"\frac{{\partial}}{{\partial {wrt}}} {_operand(expr)} = {latex(result)}"
+    """The LaTeX of a statement with the given result tree, read in ``layout``, as its
+    statement type presents it."""
+    wrt = getattr(st.record, "wrt", None)
+    return _present(st.statement_type.latex, st.expression(layout),
+                    latex_name(wrt) if isinstance(wrt, str) else "", result)
 
 
-def _callable(identity: Identity, tree: ast.Node) -> Callable[..., Any]:
+def _callable(identity: Identity, tree: ast.Node, sizes: Mapping[str, int] | None
+              ) -> Callable[..., Any]:
+    """A numpy function of ``tree``: arrays by symbol name (``dX`` for the differential of
+    ``X``); any other variable of the record may be passed to fix dimension sizes."""
     import numpy as np
 
     from kb.numeric import Env, evaluate
@@ -260,24 +284,39 @@ def _callable(identity: Identity, tree: ast.Node) -> Callable[..., Any]:
     if any(spec.function_of for spec in specs.values()):
         raise ValueError(f"{identity.id} states a rule about placeholder functions; "
                          "it has no numerical function")
-    needed = sorted(ast.free_symbols(tree) | {
-        n.name for n in tree.walk() if isinstance(n, ast.Differential)})
+    symbols = ast.free_symbols(tree)
+    varying = {n.name for n in tree.walk() if isinstance(n, ast.Differential)}
+    needed = sorted(symbols | {"d" + name for name in varying})
+    accepted = set(needed) | set(specs) | {
+        "d" + name for _, name in identity.statement_type.varying(identity.record)}
+    dims = sorted({name for node in tree.walk() if node.shape is not None
+                   for dim in (node.shape.rows, node.shape.cols) for name in dim.names})
+    fixed = dict(sizes or {})
 
     def call(**arrays: Any) -> Any:
+        unknown = sorted(set(arrays) - accepted)
+        if unknown:
+            raise TypeError(f"unexpected arguments: {', '.join(unknown)} (accepted: "
+                            f"{', '.join(sorted(accepted))})")
         missing = [n for n in needed if n not in arrays]
         if missing:
             raise TypeError(f"missing arrays: {', '.join(missing)}")
         values: dict[str, Any] = {}
-        sizes: dict[str, int] = {}
-        for name in needed:
-            spec = specs[name.removeprefix("d")] if name not in specs else specs[name]
-            value = np.asarray(arrays[name], dtype=float)
+        known = dict(fixed)
+        for name, given in arrays.items():
+            spec = specs[name] if name in specs else specs[name[1:]]
+            value = np.asarray(given, dtype=float)
             value = value.reshape(-1, 1) if value.ndim == 1 else value.reshape(
                 value.shape if value.ndim else (1, 1))
-            _bind_sizes(name, spec.shape, value.shape, sizes)
+            _bind_sizes(name, spec.shape, value.shape, known)
             values[name] = value[None]
+        unbound = [d for d in dims if d not in known]
+        if unbound:
+            raise ValueError(f"no argument fixes the size of {', '.join(unbound)}: pass an "
+                             f"array of a variable with that dimension, or "
+                             f"sizes={{{unbound[0]!r}: ...}} when creating the function")
         differentials = {n[1:]: values.pop(n) for n in list(values) if n not in specs}
-        out = evaluate(tree, Env(1, values, sizes, differentials))[0]
+        out = evaluate(tree, Env(1, values, known, differentials))[0]
         return float(out[0, 0]) if out.shape == (1, 1) else out
 
     call.__name__ = identity.id.replace("-", "_")

@@ -26,7 +26,6 @@ from ruamel.yaml.scalarstring import (
 from kb.diagnostics import Diagnostic
 from kb.identity import Identity
 from kb.schema import (
-    RECORD_TYPES,
     Source,
     Uncovered,
     record_adapter,
@@ -34,6 +33,7 @@ from kb.schema import (
     uncovered_adapter,
 )
 from kb.statement import StatementError, compile_record
+from kb.statement_types import STATEMENT_TYPES
 
 SOURCES_FILE = "sources.yaml"
 UNCOVERED_FILE = "uncovered.yaml"
@@ -96,10 +96,11 @@ class Document:
             offset -= len(content) + 1
         return first + 1, 1
 
-    def diagnostic(self, loc: Loc, message: str, offset: int | None = None,
-                   key: bool = False) -> Diagnostic:
+    def diagnostic(self, loc: Loc, message: str, code: str, offset: int | None = None,
+                   key: bool = False, detail: str | None = None) -> Diagnostic:
+        """A diagnostic with ``code`` at a location of the file."""
         line, col = self.where(loc, offset, key)
-        return Diagnostic(self.path, line, col, message)
+        return Diagnostic(self.path, line, col, message, code, detail)
 
 
 @cache
@@ -143,7 +144,7 @@ def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(path, 1, 1, f"cannot read the file: {exc}")]
+        return None, [Diagnostic(path, None, None, f"cannot read the file: {exc}", "KB001")]
     try:
         return Document(path, _fast_yaml().load(text), text), []
     except YAMLError:
@@ -154,37 +155,38 @@ def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        code = "KB002"
         if "duplicate key" in str(problem) or "duplicate key" in str(exc):
-            problem = f"{problem}: each key may appear once"
-        return None, [Diagnostic(path, line, col, f"YAML: {problem}")]
+            problem, code = f"{problem}: each key may appear once", "KB003"
+        return None, [Diagnostic(path, line, col, f"YAML: {problem}", code)]
     except YAMLError as exc:
-        return None, [Diagnostic(path, 1, 1, f"YAML: {exc}")]
-    return None, [Diagnostic(path, 1, 1, "YAML: the file does not parse")]
+        return None, [Diagnostic(path, None, None, f"YAML: {exc}", "KB002")]
+    return None, [Diagnostic(path, None, None, "YAML: the file does not parse", "KB002")]
 
 
 def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> list[Diagnostic]:
     out = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        if tagged and loc and loc[0] in RECORD_TYPES:
+        if tagged and loc and loc[0] in STATEMENT_TYPES:
             loc = loc[1:]
         kind = error["type"]
         message = error["msg"]
         if kind == "extra_forbidden":
             message = f"unknown field '{loc[-1]}'"
-            out.append(doc.diagnostic(loc, message, key=True))
+            out.append(doc.diagnostic(loc, message, "KB101", key=True))
             continue
         if kind == "missing":
             message = f"missing field '{loc[-1]}'"
-            out.append(doc.diagnostic(loc[:-1], message))
+            out.append(doc.diagnostic(loc[:-1], message, "KB102"))
             continue
         if kind in ("union_tag_invalid", "union_tag_not_found"):
-            message = f"'type' must be one of: {', '.join(RECORD_TYPES)}"
-            out.append(doc.diagnostic(("type",), message))
+            message = f"'type' must be one of: {', '.join(STATEMENT_TYPES)}"
+            out.append(doc.diagnostic(("type",), message, "KB103"))
             continue
         message = message.removeprefix("Value error, ")
         field = ".".join(str(p) for p in loc)
-        out.append(doc.diagnostic(loc, f"{field}: {message}" if field else message))
+        out.append(doc.diagnostic(loc, f"{field}: {message}" if field else message, "KB104"))
     return out
 
 
@@ -215,14 +217,14 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):
-        return None, [doc.diagnostic((), "a record is a YAML mapping of fields")]
+        return None, [doc.diagnostic((), "a record is a YAML mapping of fields", "KB004")]
     try:
         record = record_adapter().validate_python(doc.data)
     except ValidationError as exc:
         return None, _pydantic_diagnostics(doc, exc, tagged=True)
     if record.id != path.stem:
         problems.append(doc.diagnostic(("id",), f"id '{record.id}' must equal the file name "
-                                       f"'{path.stem}'"))
+                                       f"'{path.stem}'", "KB105"))
     if sources is not None:
         refs = [(("sources", i, "ref"), s.ref) for i, s in enumerate(record.sources)]
         if record.erratum is not None:
@@ -230,11 +232,12 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
         for loc, ref in refs:
             if ref not in sources:
                 problems.append(doc.diagnostic(
-                    loc, f"unknown source '{ref}': add it to {SOURCES_FILE} or fix the name"))
+                    loc, f"unknown source '{ref}': add it to {SOURCES_FILE} or fix the name",
+                    "KB106"))
     try:
         statement = compile_record(record)
     except StatementError as exc:
-        problems += [doc.diagnostic(p.field, p.message, offset=p.pos, key=p.key)
+        problems += [doc.diagnostic(p.field, p.message, p.code, offset=p.pos, key=p.key)
                      for p in exc.problems]
         return None, problems
     if problems:

@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from kb import ast
 from kb.identity import Identity
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
+from kb.render_checks import step_errors, step_latex, verification_html
+from kb.results import Report
 from kb.schema import Source, Uncovered
-from kb.verify import Report
+from kb.statement_types import STATEMENT_TYPES
 
 TOPIC_TITLES = {
     "traces": "Traces",
@@ -177,7 +178,8 @@ def identity_page(identity: Identity, report: Report, sources: Mapping[str, Sour
         caption = ("Both layouts" if identity.type == "derivative"
                    else identity.type.capitalize())
         lines += [_copyable(identity.latex(), caption), ""]
-    differential = identity.differential_latex() if identity.type == "derivative" else None
+    differential = (identity.differential_latex()
+                    if identity.statement_type.differential_form else None)
     if differential:
         lines += ["## Differential form", "", _copyable(differential, "Differential"), ""]
     lines += ["## Variables", "", _variables_table(identity), ""]
@@ -189,7 +191,7 @@ def identity_page(identity: Identity, report: Report, sources: Mapping[str, Sour
     lines.append("")
     if record.erratum:
         lines += ["## Erratum", "", _erratum(identity, report, sources), ""]
-    lines += ["## Verification", "", _verification(report), ""]
+    lines += ["## Verification", "", verification_html(report), ""]
     if derivations:
         lines += ["## Used in derivations", ""]
         lines += [f"- [{text(d.title)}](../derivations/{d.id}.md)" for d in derivations]
@@ -241,16 +243,6 @@ def _erratum(identity: Identity, report: Report, sources: Mapping[str, Source]) 
     if report.erratum_evidence:
         parts += ["", f"Evidence: {text(report.erratum_evidence)}."]
     return "\n".join(parts)
-
-
-def _verification(report: Report) -> str:
-    checks = "".join(f"<tr><td>{esc(name)}</td><td>{error:.1e}</td></tr>"
-                     for name, error in report.checks.items())
-    return (f'<p class="kb-verified">✔ Verified numerically: {esc(report.method)}; '
-            f"{report.draws} draws; worst relative error {report.worst_error:.1e}; "
-            f"seed {report.seed}.</p>\n"
-            '<table class="kb-checks"><thead><tr><th>Form</th><th>Worst relative error</th>'
-            f"</tr></thead><tbody>{checks}</tbody></table>")
 
 
 def related_identities(identity: Identity, others: Iterable[Identity], n: int = 5
@@ -370,8 +362,7 @@ def coverage_page(data: SiteData) -> str:
 
     report = coverage(data.identities, data.uncovered, COOKBOOK)
     by_id = {i.id: i for i in data.identities}
-    counts = {kind: sum(i.type == kind for i in data.identities)
-              for kind in ("derivative", "differential", "hessian", "equality", "derivation")}
+    counts = {kind: sum(i.type == kind for i in data.identities) for kind in STATEMENT_TYPES}
     lines = ["# Coverage", "",
              f"{len(data.identities)} verified records: " + ", ".join(
                  f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".", "",
@@ -457,40 +448,6 @@ def site_pages(data: SiteData) -> dict[str, str]:
 # ---- derivations ---------------------------------------------------------------------------
 
 
-def _goal_symbol(identity: Identity, kind: str) -> str:
-    wrt = latex_name(identity.record.wrt)
-    return {"value": "f", "differential": r"\mathrm{d}f",
-            "derivative": rf"\frac{{\partial f}}{{\partial {wrt}}}"}[kind]
-
-
-def _einsum_latex(step) -> str:
-    terms = []
-    for term in step.terms:
-        inputs = term.spec.split("->")[0]
-        factors = []
-        for tree, sub in zip(term.arrays, inputs.split(",") if inputs else [], strict=True):
-            body = latex(tree)
-            if not isinstance(tree, ast.Sym | ast.ConstMatrix):
-                body = rf"\left({body}\right)"
-            if isinstance(tree, ast.ConstMatrix) and tree.kind == "I":
-                body = r"\delta"
-            factors.append(f"{body}_{{{sub}}}" if sub else body)
-        scale = latex(term.scale)
-        terms.append(("" if scale == "1" else scale + " ") + " ".join(factors))
-    return " + ".join(terms)
-
-
-def _step_latex(identity: Identity, step) -> str:
-    """The step as 'lhs = rhs'; index notation gets its free index on the left."""
-    lhs = _goal_symbol(identity, step.kind)
-    if step.tree is not None:
-        return f"{lhs} = {latex(step.tree)}"
-    output = step.terms[0].spec.split("->")[1]
-    if output:
-        lhs = rf"\left[{lhs}\right]_{{{output}}}"
-    return f"{lhs} = {_einsum_latex(step)}"
-
-
 def derivation_page(identity: Identity, report: Report, sources: Mapping[str, Source],
                     by_id: Mapping[str, Identity], yaml_name: str) -> str:
     record = identity.record
@@ -506,19 +463,18 @@ def derivation_page(identity: Identity, report: Report, sources: Mapping[str, So
     lines += ["## Result", "", _copyable(identity.latex(record.layout),
                                           f"{record.layout.capitalize()} layout"), ""]
     lines += ["## Steps", "", '<div class="kb-steps">']
-    errors = {name.split(" ", 2)[1]: value for name, value in report.checks.items()
-              if name.startswith("step ")}
+    errors = step_errors(report)
     for step in st.steps:
         cites = [by_id[ref] for ref in step.source.cites if ref in by_id]
         uses = "".join(f' <a class="kb-cite" href="{identity_href(c, 2)}">{esc(c.title)}</a>'
                        for c in cites)
-        error = errors.get(str(step.number))
+        error = errors.get(step.number)
         mark = (f'<span class="kb-step-ok" title="relative error {error:.1e}">✔</span>'
                 if error is not None else "")
         lines.append(
             f'<div class="kb-step" id="step-{step.number}"><div class="kb-step-head">'
             f"{mark} Step {step.number} · {esc(step.kind)}</div>"
-            f"{math(_step_latex(identity, step), True)}"
+            f"{math(step_latex(identity, step), True)}"
             f'<div class="kb-step-why">{esc(step.source.justification)}'
             f"{' · Uses:' + uses if uses else ''}</div></div>")
     lines += ["</div>", ""]
@@ -527,7 +483,7 @@ def derivation_page(identity: Identity, report: Report, sources: Mapping[str, So
         lines += ["## Notes", "", text(record.notes), ""]
     lines += ["## Sources", ""]
     lines += [f"- {_source_line(ref.ref, sources)}, {text(ref.locator)}" for ref in record.sources]
-    lines += ["", "## Verification", "", _verification(report), "",
+    lines += ["", "## Verification", "", verification_html(report), "",
               f"[View the YAML source]({yaml_name}){{ .md-button }}", ""]
     return "\n".join(lines)
 

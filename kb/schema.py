@@ -1,7 +1,7 @@
 """The record schema: pydantic models of one identity record and of the sources registry.
 
-A record is one YAML file. The models forbid unknown keys; ``type`` selects the statement:
-``derivative``, ``differential``, ``hessian`` or ``equality``. Expressions are strings in
+A record is one YAML file. The models forbid unknown keys; ``type`` selects the statement
+(:mod:`kb.statement_types` describes each type; its models are here). Expressions are strings in
 the expression language; they are parsed and shape-checked by :mod:`kb.statement`, not here.
 The JSON Schema in ``schema/identity.schema.json`` is exported from these models.
 """
@@ -212,20 +212,12 @@ Record = Annotated[
     DerivativeRecord | DifferentialRecord | HessianRecord | EqualityRecord | DerivationRecord,
     Field(discriminator="type"),
 ]
-RECORD_TYPES = ("derivative", "differential", "hessian", "equality", "derivation")
+
+
 @cache
 def record_adapter() -> TypeAdapter[Record]:
     """Built on first use: building validators is most of the import time of this module."""
     return TypeAdapter(Record)
-
-# The fields of each type that hold expressions, in reading order.
-EXPRESSION_FIELDS: dict[str, tuple[str, ...]] = {
-    "derivative": ("expression", "derivative"),
-    "differential": ("expression", "differential"),
-    "hessian": ("expression", "hessian"),
-    "equality": ("lhs", "rhs"),
-    "derivation": ("goal", "result"),
-}
 
 
 class Source(_Strict):

@@ -13,42 +13,17 @@ from kb import ast
 from kb.dims import Shape
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
-from kb.layouts import (
-    Kind,
-    derivative_shape,
-    differential_of,
-    kind_of,
-    other_layout,
-    relayout,
-)
-from kb.schema import (
-    EXPRESSION_FIELDS,
-    DerivationRecord,
-    DerivativeRecord,
-    DifferentialRecord,
-    HessianRecord,
-    Record,
-    Structure,
-)
+from kb.layouts import Kind, differential_of, other_layout, relayout
+from kb.schema import DerivationRecord, Record, Structure
 from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, VarSpec, check
+from kb.statement_types import (
+    Problem,
+    StatementError,
+    StatementType,
+    statement_type,
+)
 
-
-@dataclass(frozen=True)
-class Problem:
-    """A problem in one field of a record; ``pos`` is an offset inside the field's string."""
-
-    field: tuple[str | int, ...]
-    message: str
-    pos: int | None = None
-    key: bool = False
-    """Point at the key of ``field`` (a variable's name) rather than its value."""
-
-
-class StatementError(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
-
+__all__ = ["Problem", "Statement", "StatementError", "compile_record"]
 
 _SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
                         Structure.DISTINCT_EIGENVALUES})
@@ -74,21 +49,29 @@ class Statement:
         return self.record.type
 
     @property
+    def statement_type(self) -> StatementType:
+        return statement_type(self.record)
+
+    @property
     def symmetric(self) -> frozenset[str]:
         return frozenset(n for n, s in self.specs.items() if s.structure & _SYMMETRIC)
 
     @property
+    def left_field(self) -> str:
+        return self.statement_type.left_field
+
+    @property
     def result_field(self) -> str:
-        return EXPRESSION_FIELDS[self.type][1]
+        return self.statement_type.result_field
 
     @property
     def has_layout(self) -> bool:
         """Derivatives and derivations state a result in a layout."""
-        return self.type in ("derivative", "derivation")
+        return self.statement_type.has_layout
 
     def expression(self, layout: str) -> ast.Node:
-        """The expression, with any ``diff(u, x)`` in it read in ``layout``."""
-        tree = self.trees[EXPRESSION_FIELDS[self.type][0]]
+        """The left side, with any ``diff(u, x)`` in it read in ``layout``."""
+        tree = self.trees[self.left_field]
         if not self.has_layout or layout == self.record.layout:
             return tree
         return relayout(tree, layout)
@@ -106,8 +89,8 @@ class Statement:
     @cached_property
     def differential(self) -> ast.Node | None:
         """The differential form: stated for differential records, derived for derivatives."""
-        if self.type == "differential":
-            return self.trees["differential"]
+        if self.statement_type.differentials_in_result:
+            return self.trees[self.result_field]
         if not self.has_layout:
             return None
         record = self.record
@@ -127,14 +110,19 @@ def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
     return Scope(variables, frozenset(dims), differentials, layout)
 
 
+def _code(exc: ExpressionError | ShapeError) -> str:
+    """The diagnostic code of an expression's error."""
+    if isinstance(exc, ExpressionError):
+        return "KB301"
+    return "KB302" if isinstance(exc, UndeclaredError) else "KB303"
+
+
 def _tree(name: str, text: str, scope: Scope,
           problems: list[Problem]) -> ast.Node | None:
     try:
         return check(parse(text), scope)
-    except ExpressionError as exc:
-        problems.append(Problem((name,), exc.message, exc.pos))
-    except ShapeError as exc:
-        problems.append(Problem((name,), exc.message, exc.pos))
+    except (ExpressionError, ShapeError) as exc:
+        problems.append(Problem((name,), exc.message, _code(exc), exc.pos))
     return None
 
 
@@ -147,18 +135,33 @@ def _name_problems(record: Record) -> list[Problem]:
         where = ("variables", name)
         if name in RESERVED:
             problems.append(Problem(where, f"'{name}' is reserved (a function name or T): "
-                                    "rename the variable", key=True))
+                                    "rename the variable", "KB201", key=True))
         elif name.startswith("d") and name[1:] in variables:
             problems.append(Problem(where, f"'{name}' would collide with the differential of "
-                                    f"{name[1:]}: rename it", key=True))
+                                    f"{name[1:]}: rename it", "KB202", key=True))
         if var.function_of is not None and var.function_of not in variables:
             problems.append(Problem((*where, "function_of"), f"function_of names "
-                                    f"'{var.function_of}', which is not declared"))
+                                    f"'{var.function_of}', which is not declared", "KB203"))
+    return problems
+
+
+def _wrt_problems(stype: StatementType, record: Record, specs: dict[str, VarSpec]
+                  ) -> list[Problem]:
+    problems = []
+    for where, name in stype.varying(record):
+        spec = specs.get(name)
+        why = ("is not a declared variable" if spec is None
+               else "is a placeholder function" if spec.function_of is not None
+               else "is an integer: nothing to differentiate" if spec.integer is not None
+               else None)
+        if why is not None:
+            problems.append(Problem(where, f"wrt '{name}' {why}", "KB204"))
     return problems
 
 
 def compile_record(record: Record) -> Statement:
     """Typed trees of a record, or :class:`StatementError` listing every problem."""
+    stype = statement_type(record)
     problems = _name_problems(record)
     if problems:
         raise StatementError(problems)
@@ -167,32 +170,19 @@ def compile_record(record: Record) -> Statement:
                       tuple(var.integer) if var.integer else None)
         for name, var in record.variables.items()
     }
-    varying: list[str] = []
-    if isinstance(record, DifferentialRecord):
-        varying = list(record.wrt)
-    elif isinstance(record, DerivativeRecord | HessianRecord | DerivationRecord):
-        varying = [record.wrt]
-    for index, name in enumerate(varying):
-        where = ("wrt", index) if isinstance(record, DifferentialRecord) else ("wrt",)
-        if name not in specs:
-            problems.append(Problem(where, f"wrt '{name}' is not a declared variable"))
-        elif specs[name].function_of is not None:
-            problems.append(Problem(where, f"wrt '{name}' is a placeholder function"))
-        elif specs[name].integer is not None:
-            problems.append(Problem(where, f"wrt '{name}' is an integer: nothing to differentiate"))
+    problems = _wrt_problems(stype, record, specs)
     if problems:
         raise StatementError(problems)
+    varying = [name for _, name in stype.varying(record)]
 
     layout = getattr(record, "layout", "denominator")
-    scope = _scope(record, frozenset(varying) if record.type == "differential" else frozenset(),
-                   layout)
-    fields = EXPRESSION_FIELDS[record.type]
+    plain = _scope(record, frozenset(), layout)
+    scope = (_scope(record, frozenset(varying), layout) if stype.differentials_in_result
+             else plain)
     trees = {}
-    for name in fields:
-        field_scope = scope
-        if record.type == "differential" and name == "expression":
-            field_scope = _scope(record, frozenset(), layout)
-        tree = _tree(name, getattr(record, name), field_scope, problems)
+    for name in stype.fields:
+        tree = _tree(name, getattr(record, name), scope if name == stype.result_field else plain,
+                     problems)
         if tree is not None:
             trees[name] = tree
     printed, printed_problem = None, None
@@ -201,40 +191,21 @@ def compile_record(record: Record) -> Statement:
         try:
             printed = check(parse(erratum.printed_expression), scope)
         except (ExpressionError, UndeclaredError) as exc:
-            problems.append(Problem(("erratum", "printed_expression"), exc.message, exc.pos))
+            problems.append(Problem(("erratum", "printed_expression"), exc.message, _code(exc),
+                                    exc.pos))
         except ShapeError as exc:
             # A printed form that does not even type-check is its own evidence.
             printed_problem = f"does not type-check: {exc.message}"
     if problems:
         raise StatementError(problems)
 
-    kind = None
-    first, second = (trees[f] for f in fields)
-    want = first.shape  # what the result must be, by type
-    if isinstance(record, DerivativeRecord | DerivationRecord):
-        wrt = specs[record.wrt].shape
-        kind = kind_of(first.shape, wrt)
-        if kind is None:
-            raise StatementError([Problem(("expression",), (
-                f"the derivative of a {first.shape} expression by a {wrt} variable has no "
-                "matrix form: state it as a differential record"))])
-        want = derivative_shape(first.shape, wrt, record.layout)
-        what = f"a {record.layout}-layout {kind} derivative must be {want}"
-    elif isinstance(record, HessianRecord):
-        wrt = specs[record.wrt].shape
-        if not first.shape.is_scalar:
-            problems.append(Problem(("expression",), f"a Hessian needs a scalar expression, "
-                                    f"got {first.shape}"))
-        if not wrt.is_column:
-            problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector, got {wrt}"))
-        want = Shape(wrt.rows, wrt.rows)
-        what = f"the Hessian must be {want}"
-    else:
-        what = f"{fields[1]} must have the shape of {fields[0]}, {want}"
-    if second.shape != want:
-        problems.append(Problem((fields[1],), f"{what}, got {second.shape}"))
-    if printed is not None and printed.shape != want:
-        printed_problem = f"has the wrong shape: {what}, got {printed.shape}"
+    first, second = (trees[f] for f in stype.fields)
+    rule = stype.result_rule(record, first.shape, specs)
+    if second.shape != rule.shape:
+        problems.append(Problem((stype.result_field,), f"{rule.what}, got {second.shape}",
+                                "KB304"))
+    if printed is not None and printed.shape != rule.shape:
+        printed_problem = f"has the wrong shape: {rule.what}, got {printed.shape}"
         printed = None
     steps: tuple = ()
     step_trees: list[ast.Node] = []
@@ -242,17 +213,19 @@ def compile_record(record: Record) -> Statement:
         from kb.derivation import compile_steps
 
         problems += [Problem(("variables", name), "a derivation has no placeholder functions",
-                             key=True) for name, spec in specs.items() if spec.function_of]
+                             "KB206", key=True)
+                     for name, spec in specs.items() if spec.function_of]
         compiled, failed = compile_steps(record, scope, first)
-        problems += [Problem(p.field, p.message, p.pos) for p in failed]
+        problems += [Problem(p.field, p.message, p.code, p.pos) for p in failed]
         steps = tuple(compiled)
         step_trees = [t for step in compiled for t in _step_trees(step)]
     used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees]))
-    problems += [Problem(("variables", name), f"declared but not used: {name}", key=True)
+    problems += [Problem(("variables", name), f"declared but not used: {name}", "KB205",
+                         key=True)
                  for name in specs if name not in used]
     if problems:
         raise StatementError(problems)
-    return Statement(record, specs, trees, kind, printed, printed_problem, steps)
+    return Statement(record, specs, trees, rule.kind, printed, printed_problem, steps)
 
 
 def _step_trees(step) -> list[ast.Node]:

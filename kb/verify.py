@@ -12,9 +12,8 @@ sampled, or that evaluates to NaN, fails.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from kb.diagnostics import Diagnostic
 from kb.identity import Identity
 from kb.layouts import LAYOUTS
 from kb.numeric import STEP, Array, Env, evaluate, richardson
+from kb.results import Check, Failure, Outcome, Report
 from kb.sampling import (
     SamplingError,
     assign_sizes,
@@ -35,58 +35,31 @@ from kb.sampling import (
     seed_for,
 )
 from kb.statement import Statement
+from kb.statement_types import STATEMENT_TYPES
 
 TOLERANCE = 1e-7
 BATCH = 12
 HESSIAN_STEP = 2.0**-5
 FLOOR = 1e-6
 ATTEMPTS = 2
-METHOD = {
-    "derivative": "central differences with Richardson extrapolation, random unit directions",
-    "differential": "central differences with Richardson extrapolation, random unit directions",
-    "hessian": "mixed second differences u^T H v with Richardson extrapolation",
-    "equality": "both sides evaluated at random draws",
-    "derivation": "every step against the one before it, and the result against central "
-                  "differences with Richardson extrapolation",
-}
+
+CheckFunction = Callable[["Statement", "_Draws", "ast.Node | None"], list[Check]]
+CHECKS: dict[str, CheckFunction] = {}
+"""The numerical check of each statement type (:data:`kb.statement_types.STATEMENT_TYPES`).
+
+A check compares every form a record publishes; given ``result``, an erratum's printed form,
+it returns one check of that form instead."""
 
 
-@dataclass
-class Report:
-    """The outcome of verifying one record."""
-
-    id: str
-    ok: bool
-    method: str
-    draws: int
-    worst_error: float
-    seed: int
-    attempts: int = 1
-    checks: dict[str, float] = field(default_factory=dict)
-    message: str | None = None
-    draw: dict[str, np.ndarray] | None = None
-    erratum_error: float | None = None
-    """The median relative error of the erratum's printed form: the evidence it is wrong."""
-    erratum_evidence: str | None = None
-    """The evidence that the printed form is wrong, in words."""
-    location: tuple[str | int, ...] | None = None
-    """Where in the record the failure is (a derivation's step), when not its result."""
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"{self.id}: verified (worst relative error {self.worst_error:.1e})"
-        return f"{self.id}: {self.message}"
-
-    def draw_text(self) -> str:
-        if not self.draw:
-            return ""
-        with np.printoptions(precision=4, suppress=True, linewidth=100):
-            return "\n".join(f"  {name} = {np.array2string(v, prefix='  ' + name + ' = ')}"
-                             for name, v in self.draw.items())
-
-
-class _Failure(Exception):
-    pass
+def check_for(type_name: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the check of a statement type (the registry sits below numpy, so the
+    numerics layer registers its checks here rather than being imported from there)."""
+    def register(function: CheckFunction) -> CheckFunction:
+        if type_name not in STATEMENT_TYPES:
+            raise ValueError(f"no statement type {type_name!r}")
+        CHECKS[type_name] = function
+        return function
+    return register
 
 
 def _norm(x: Array) -> Array:
@@ -188,47 +161,46 @@ class _Probe:
         return relative_error(self.directional(derivative, layout), self.fd, self.scale)
 
 
-def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None
-                      ) -> dict[str, Array]:
+@check_for("derivative")
+def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
     record = st.record
     expr = st.trees["expression"]
     probe = _Probe.of(st, d, expr)
-    v, fd, scale = probe.v, probe.fd, probe.scale
     if result is not None:  # an erratum's printed form, in the record's layout
-        return {"printed": probe.error(d.evaluate(result), record.layout)}
-    errors = {}
-    for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout):
-        errors[f"derivative ({layout} layout)"] = probe.error(d.evaluate(st.derivative(layout)),
-                                                               layout)
-    dform = d.evaluate(st.differential, d.env(differentials={record.wrt: v}))
-    errors["differential form"] = relative_error(dform, fd, scale)
-    return errors | _in_structure(st, d, expr)
+        return [Check("printed", probe.error(d.evaluate(result), record.layout))]
+    checks = [Check(f"derivative ({layout} layout)",
+                    probe.error(d.evaluate(st.derivative(layout)), layout))
+              for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout)]
+    dform = d.evaluate(st.differential, d.env(differentials={record.wrt: probe.v}))
+    checks.append(Check("differential form", relative_error(dform, probe.fd, probe.scale)))
+    return checks + _in_structure(st, d, expr)
 
 
-def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> dict[str, Array]:
+def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> list[Check]:
     """A gradient by a symmetric (diagonal, …) variable must itself be symmetric (diagonal,
     …): directions inside the structure cannot see the rest (coverage.md §4)."""
     structure = st.specs[st.record.wrt].structure
     if not (expr.shape.is_scalar and constrained(structure)):
-        return {}
+        return []
     g = d.evaluate(st.derivative("denominator"))
-    return {"gradient lies in the structure's space": relative_error(project(g, structure),
-                                                                     g, 0.0)}
+    return [Check("gradient lies in the structure's space",
+                  relative_error(project(g, structure), g, 0.0))]
 
 
+@check_for("differential")
 def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
-                        ) -> dict[str, Array]:
+                        ) -> list[Check]:
     expr = st.trees["expression"]
     dirs = {name: d.direction(name) for name in st.record.wrt}
     fd = richardson(d.along(expr, dirs), STEP)
     tree = result if result is not None else st.trees["differential"]
     value = d.evaluate(tree, d.env(differentials=dirs))
-    return {"printed" if result is not None else "differential":
-            relative_error(value, fd, _norm(d.evaluate(expr)))}
+    return [Check("printed" if result is not None else "differential",
+                  relative_error(value, fd, _norm(d.evaluate(expr))))]
 
 
-def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None
-                   ) -> dict[str, Array]:
+@check_for("hessian")
+def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
     record = st.record
     expr = st.trees["expression"]
     u, w = d.direction(record.wrt), d.direction(record.wrt)
@@ -239,79 +211,67 @@ def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None
     fd = richardson_mixed(f, HESSIAN_STEP)
     h = d.evaluate(result if result is not None else st.trees["hessian"])
     predicted = np.swapaxes(u, -1, -2) @ h @ w
-    return {"printed" if result is not None else "hessian":
-            relative_error(predicted, fd, _norm(d.evaluate(expr)))}
+    return [Check("printed" if result is not None else "hessian",
+                  relative_error(predicted, fd, _norm(d.evaluate(expr))))]
 
 
-def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None
-                    ) -> dict[str, Array]:
+@check_for("equality")
+def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
     lhs = d.evaluate(st.trees["lhs"])
     rhs = d.evaluate(result if result is not None else st.trees["rhs"])
-    return {"printed" if result is not None else "equality": relative_error(lhs, rhs)}
+    return [Check("printed" if result is not None else "equality", relative_error(lhs, rhs))]
 
 
-def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None
-                      ) -> dict[str, Array]:
+@check_for("derivation")
+def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
     from kb.derivation import check_steps
 
     record = st.record
     probe = _Probe.of(st, d, st.trees["goal"])
     tree = result if result is not None else st.trees["result"]
-    errors = {"printed" if result is not None else "the result against finite differences":
-              probe.error(d.evaluate(tree), record.layout)}
+    checks = [Check("printed" if result is not None else "the result against finite differences",
+                    probe.error(d.evaluate(tree), record.layout))]
     if result is None:
-        errors |= _in_structure(st, d, st.trees["goal"])
-        errors |= check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
+        checks += _in_structure(st, d, st.trees["goal"])
+        checks += check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
                               probe.scale, lambda j: probe.directional(j, record.layout))
-    return errors
-
-
-_CHECKS = {
-    "derivative": _check_derivative,
-    "differential": _check_differential,
-    "hessian": _check_hessian,
-    "equality": _check_equality,
-    "derivation": _check_derivation,
-}
+    return checks
 
 
 def verify(st: Statement) -> Report:
     """Verify every published form of a statement; a failure is re-checked on fresh draws."""
     record = st.record
-    check = _CHECKS[record.type]
-    report = Report(record.id, False, METHOD[record.type], BATCH, float("inf"), 0)
+    check = CHECKS[record.type]
+    report = Report(record.id, STATEMENT_TYPES[record.type].method, BATCH, float("inf"), 0)
     for attempt in range(ATTEMPTS):
         seed = seed_for(record.id, attempt)
         report.seed, report.attempts = seed, attempt + 1
         try:
             draws = _Draws(st, seed)
-            errors = check(st, draws)
+            checks = check(st, draws, None)
         except SamplingError as exc:
-            report.message = f"cannot be sampled: {exc}"
+            report.failure = Failure("KB403", seed, reason=str(exc))
             return report
         except np.linalg.LinAlgError as exc:
-            report.message = f"linear algebra failed on a draw: {exc}"
+            report.failure = Failure("KB404", seed, reason=str(exc))
             continue
-        report.checks = {name: float(e.max()) for name, e in errors.items()}
-        report.worst_error = max(report.checks.values())
+        report.outcomes = [Outcome(c.what, float(c.errors.max()), c.location, c.step)
+                           for c in checks]
+        report.worst_error = max(o.worst for o in report.outcomes)
         if report.worst_error <= TOLERANCE:
-            report.ok = True
-            report.message = None
+            report.failure = None
             break
         # The stated form first: its failure is the one the contributor can act on.
-        name, errs = next((n, e) for n, e in errors.items() if not e.max() <= TOLERANCE)
-        index = int(np.argmax(errs))
+        failed = next(c for c in checks if not c.errors.max() <= TOLERANCE)
+        index = int(np.argmax(failed.errors))
         report.draw = draws.draw(index)
-        step = re.match(r"step (\d+) ", name)
-        report.location = ("steps", int(step.group(1)) - 1) if step else None
-        if not np.isfinite(errs[index]):
-            # NaN is a domain error (log of a negative number, ...), not bad luck: no re-check.
-            report.message = (f"{name}: evaluates to NaN or infinity at draw {index} (seed "
-                              f"{seed}); do the variables need more structure?")
+        error = float(failed.errors[index])
+        # NaN is a domain error (log of a negative number, ...), not bad luck: no re-check.
+        code = "KB401" if np.isfinite(error) else "KB402"
+        report.failure = Failure(code, seed, failed.what, failed.location, error, index,
+                                 tolerance=TOLERANCE)
+        if code == "KB402":
             return report
-        report.message = (f"{name} does not hold: relative error {errs[index]:.2e} > "
-                          f"{TOLERANCE:.0e} at draw {index} (seed {seed}, re-checked on "
-                          "fresh draws)")
     if report.ok and st.printed is not None:
         _check_erratum(st, check, report)
     elif st.printed_problem is not None:
@@ -338,7 +298,7 @@ def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnosti
     """Verify every loaded identity; a failure is located at the failing step or result.
 
     ``load_problems`` are the loader's diagnostics (each file with one counts as failed);
-    ``with_draws`` adds the failing draw after each failure; ``advance`` is told each id.
+    ``with_draws`` adds the failing draw to each failure; ``advance`` is told each id.
     """
     identities = list(identities)
     reports: dict[str, Report] = {}
@@ -352,30 +312,26 @@ def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnosti
         except Exception as exc:  # a bug of ours must not hide the other records
             problems.append(identity.diagnostic(
                 result_field, f"internal error while verifying ({type(exc).__name__}: "
-                f"{exc}); please report it"))
+                f"{exc}); please report it", "KB406"))
             continue
         reports[identity.id] = report
-        if report.ok:
+        failure = report.failure
+        if failure is None:
             continue
-        problems.append(identity.diagnostic(report.location or result_field,
-                                            report.message or "failed"))
-        if with_draws and report.draw:
-            problems.append(Diagnostic(identity.path, 0, 0, "draw:\n" + report.draw_text()))
+        detail = "draw:\n" + report.draw_text() if with_draws and report.draw else None
+        problems.append(identity.diagnostic(failure.location or result_field, failure.message,
+                                            failure.code, detail))
     verified = sum(r.ok for r in reports.values())
     invalid = len({d.path for d in load_problems})
     return CatalogRun(reports, problems, verified, len(identities) - verified + invalid)
 
 
-def _check_erratum(st: Statement, check, report: Report) -> None:
+def _check_erratum(st: Statement, check: CheckFunction, report: Report) -> None:
     draws = _Draws(st, seed_for(st.record.id, 99))
-    errors = check(st, draws, st.printed)["printed"]
+    errors = check(st, draws, st.printed)[0].errors
     report.erratum_error = float(np.median(errors))
     report.erratum_evidence = (f"the printed form fails verification: median relative error "
                                f"{report.erratum_error:.2g} over {BATCH} draws")
     if report.erratum_error <= 1e3 * TOLERANCE:
-        report.ok = False
-        report.message = (
-            "erratum: the printed form verifies too (median relative error "
-            f"{report.erratum_error:.1e}); either the source is right or the printed "
-            "expression is mistyped"
-        )
+        report.failure = Failure("KB405", report.seed, "printed",
+                                 ("erratum", "printed_expression"), report.erratum_error)

@@ -17,7 +17,7 @@ TESTS = Path(__file__).parent
 PROJECT = TESTS.parent
 BAD = TESTS / "bad_records"
 BAD_COUNT = len([p for p in BAD.glob("*.yaml") if p.name != "sources.yaml"])
-LOCATED = re.compile(r"^(?P<path>[^:\s]+\.yaml):(?P<line>\d+):(?P<col>\d+): \S")
+LOCATED = re.compile(r"^(?P<path>[^:\s]+\.yaml):(?P<line>\d+):(?P<col>\d+): KB\d{3} \S")
 
 
 
@@ -74,7 +74,8 @@ def test_mixed_folder_counts_both(folder: Path) -> None:
     assert result.exit_code == 1
     problems = lines(result)
     assert problems[-1] == "1 verified, 1 failed"
-    assert problems[0].startswith("wrong.yaml:7:13: derivative (denominator layout) does not hold")
+    assert problems[0].startswith(
+        "wrong.yaml:7:13: KB401 derivative (denominator layout) does not hold")
 
 
 def test_verbose_prints_the_failing_draw(folder: Path) -> None:
@@ -98,7 +99,7 @@ def test_broken_yaml_is_a_diagnostic_not_a_traceback(folder: Path) -> None:
 def test_nonexistent_path_is_reported(folder: Path) -> None:
     result = run("missing.yaml")
     assert result.exit_code == 1
-    assert lines(result) == ["missing.yaml:1:1: no such file or folder", "0 verified, 1 failed"]
+    assert lines(result) == ["missing.yaml: KB005 no such file or folder", "0 verified, 1 failed"]
 
 
 def test_installed_command_on_the_bad_records() -> None:
@@ -110,4 +111,4 @@ def test_installed_command_on_the_bad_records() -> None:
     assert done.returncode == 1
     assert "Traceback" not in output
     assert done.stdout.strip().splitlines()[-1] == f"0 verified, {BAD_COUNT} failed"
-    assert "tests/bad_records/missing-factor-two.yaml:7:13: " in done.stdout
+    assert "tests/bad_records/missing-factor-two.yaml:7:13: KB401 " in done.stdout

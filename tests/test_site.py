@@ -82,8 +82,8 @@ def test_a_failing_record_stops_the_build_with_its_location(tmp_path: Path) -> N
     out = tmp_path / "site"
     code, output = build_site("--root", str(root), "--site-dir", str(out))
     assert code == 1
-    assert re.search(r"wrong-sign\.yaml:7:13: derivative \(denominator layout\) does not hold",
-                     output), output
+    assert re.search(r"wrong-sign\.yaml:7:13: KB401 derivative \(denominator layout\) "
+                     r"does not hold", output), output
     assert output.strip().splitlines()[-1].endswith("1 failed")
     assert not out.exists()  # nothing half-built is left behind
     assert "Traceback" not in output

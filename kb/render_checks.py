@@ -1,0 +1,68 @@
+"""How verification shows on the pages: the table of checks, and each derivation step as
+LaTeX with the relative error of its check (read from the report's structured outcomes)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from kb import ast
+from kb.latex import latex, latex_name
+from kb.results import Report
+from kb.schema import DerivationRecord
+
+if TYPE_CHECKING:
+    from kb.derivation import CompiledStep
+    from kb.identity import Identity
+
+
+def verification_html(report: Report) -> str:
+    """The verification section of a page: the method, the figures and every check."""
+    checks = "".join(f"<tr><td>{escape(name)}</td><td>{error:.1e}</td></tr>"
+                     for name, error in report.checks.items())
+    return (f'<p class="kb-verified">✔ Verified numerically: {escape(report.method)}; '
+            f"{report.draws} draws; worst relative error {report.worst_error:.1e}; "
+            f"seed {report.seed}.</p>\n"
+            '<table class="kb-checks"><thead><tr><th>Form</th><th>Worst relative error</th>'
+            f"</tr></thead><tbody>{checks}</tbody></table>")
+
+
+def step_errors(report: Report) -> dict[int, float]:
+    """The worst relative error of each derivation step's check, by step number."""
+    return {o.step: o.worst for o in report.outcomes if o.step is not None}
+
+
+def _goal_symbol(identity: Identity, kind: str) -> str:
+    record = identity.record
+    assert isinstance(record, DerivationRecord)
+    wrt = latex_name(record.wrt)
+    return {"value": "f", "differential": r"\mathrm{d}f",
+            "derivative": rf"\frac{{\partial f}}{{\partial {wrt}}}"}[kind]
+
+
+def _einsum_latex(step: CompiledStep) -> str:
+    terms = []
+    for term in step.terms:
+        inputs = term.spec.split("->")[0]
+        factors = []
+        for tree, sub in zip(term.arrays, inputs.split(",") if inputs else [], strict=True):
+            body = latex(tree)
+            if not isinstance(tree, ast.Sym | ast.ConstMatrix):
+                body = rf"\left({body}\right)"
+            if isinstance(tree, ast.ConstMatrix) and tree.kind == "I":
+                body = r"\delta"
+            factors.append(f"{body}_{{{sub}}}" if sub else body)
+        scale = latex(term.scale)
+        terms.append(("" if scale == "1" else scale + " ") + " ".join(factors))
+    return " + ".join(terms)
+
+
+def step_latex(identity: Identity, step: CompiledStep) -> str:
+    """The step as 'lhs = rhs'; index notation gets its free index on the left."""
+    lhs = _goal_symbol(identity, step.kind)
+    if step.tree is not None:
+        return f"{lhs} = {latex(step.tree)}"
+    output = step.terms[0].spec.split("->")[1]
+    if output:
+        lhs = rf"\left[{lhs}\right]_{{{output}}}"
+    return f"{lhs} = {_einsum_latex(step)}"
