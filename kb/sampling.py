@@ -28,9 +28,11 @@ class SamplingError(ValueError):
     """No draw can satisfy a record's assumptions."""
 
 
-def seed_for(record_id: str, attempt: int = 0) -> int:
-    """A reproducible seed from the record id (and the re-check attempt)."""
-    digest = hashlib.sha256(f"{record_id}#{attempt}".encode()).digest()
+def seed_for(record_id: str, attempt: int = 0, repeat: int = 0) -> int:
+    """A reproducible seed from the record id, the batch (attempt) and, for repeated
+    verification, the repetition (0 is the record's own family of seeds)."""
+    key = f"{record_id}#{attempt}" + (f"@{repeat}" if repeat else "")
+    digest = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
 
@@ -210,6 +212,20 @@ class SmoothFunction:
             base = _sample_one(rng, batch, *out_shape, frozenset(structure), name)
         return cls(weights, offset, out_shape, base, frozenset(structure))
 
+    def take(self, rows: np.ndarray) -> SmoothFunction:
+        """The functions of the draws ``rows`` only."""
+        return SmoothFunction(self.weights[rows], self.offset[rows], self.out_shape,
+                              None if self.base is None else self.base[rows], self.structure)
+
+    @staticmethod
+    def concat(parts: list[SmoothFunction]) -> SmoothFunction:
+        """The functions of several batches as one batch."""
+        first = parts[0]
+        base = None if first.base is None else np.concatenate([p.base for p in parts])
+        return SmoothFunction(np.concatenate([p.weights for p in parts]),
+                              np.concatenate([p.offset for p in parts]), first.out_shape,
+                              base, first.structure)
+
     def _project(self, flat: Array) -> Array:
         """Each column of a (batch, size(u), q) array, as a matrix, projected into the
         structure's space."""
@@ -240,6 +256,22 @@ class SmoothFunction:
         """Small enough that the perturbation's Frobenius norm stays below 0.2, which keeps
         singular values and eigenvalues of the base (at least 0.5) above 0.3."""
         return 0.2 / float(np.sqrt(self.out_shape[0] * self.out_shape[1]))
+
+
+def take_draws(values: Mapping[str, Array], functions: Mapping[str, SmoothFunction],
+               rows: np.ndarray) -> tuple[dict[str, Array], dict[str, SmoothFunction]]:
+    """The draws ``rows`` of a batch of values and placeholder functions."""
+    return ({name: v[rows] for name, v in values.items()},
+            {name: f.take(rows) for name, f in functions.items()})
+
+
+def concat_draws(parts: list[tuple[Mapping[str, Array], Mapping[str, SmoothFunction]]]
+                 ) -> tuple[dict[str, Array], dict[str, SmoothFunction]]:
+    """Several batches of the same variables as one."""
+    values = {name: np.concatenate([v[name] for v, _ in parts]) for name in parts[0][0]}
+    functions = {name: SmoothFunction.concat([f[name] for _, f in parts])
+                 for name in parts[0][1]}
+    return values, functions
 
 
 def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],

@@ -13,7 +13,7 @@ import pytest
 
 from kb.loader import load_record, load_sources, record_files
 from kb.statement import compile_record
-from kb.verify import TOLERANCE, verify
+from kb.verify import CONVERGED, TOLERANCE, verify
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad_records"
@@ -119,7 +119,7 @@ def test_corrected_twin_verifies(stem: str, bad_sources) -> None:
     fixed = record.model_copy(update={field: CORRECTED[stem]})
     report = verify(compile_record(fixed))
     assert report.ok, report.message
-    assert report.worst_error <= TOLERANCE
+    assert report.worst_error <= TOLERANCE + 2 * CONVERGED  # plus each estimate's error bound
 
 
 def test_nonsquare_transposed_gradient_is_a_shape_error(bad_sources) -> None:
@@ -178,4 +178,4 @@ def test_catalog_record_verifies(path: Path, catalog_sources) -> None:
     assert problems == [], [str(d) for d in problems]
     report = verify(entry.statement)
     assert report.ok, report.summary()
-    assert report.worst_error <= TOLERANCE
+    assert report.worst_error <= TOLERANCE + 2 * CONVERGED  # plus each estimate's error bound
