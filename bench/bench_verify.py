@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
 import json, sys, time
 import kb
+from kb.statement import compile_record
 from kb.verify import verify
 catalog = kb.load()
 statements = [entry.statement for entry in catalog]
@@ -36,7 +37,13 @@ for st in statements:
     times[st.record.id] = time.perf_counter() - t
     if not report.ok:
         failed.append(st.record.id)
-print(json.dumps({"times": times, "failed": failed}))
+copies = {}  # the same records under new ids, so under other seeds (issue 11)
+for st in statements:
+    for k in range(int(sys.argv[1])):
+        copy = compile_record(st.record.model_copy(update={"id": f"{st.record.id}-copy-{k}"}))
+        if not verify(copy).ok:
+            copies[st.record.id] = copies.get(st.record.id, 0) + 1
+print(json.dumps({"times": times, "failed": failed, "copies": copies}))
 """
 
 
@@ -49,10 +56,10 @@ def _baseline(rev: str) -> Path:
     return path
 
 
-def _run(tree: Path) -> dict:
+def _run(tree: Path, copies: int) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, "-c", CHILD], cwd=tree, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", CHILD, str(copies)], cwd=tree, env=env,
+                         check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
@@ -67,14 +74,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="d92daed", help="git revision to compare with")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
+    parser.add_argument("--copies", type=int, default=31,
+                        help="copies of every record under new ids, in the first round")
     args = parser.parse_args()
     old_tree = _baseline(args.baseline)
     best: dict[str, dict[str, float]] = {"before": {}, "after": {}}
-    for _ in range(args.rounds):
+    for round_ in range(args.rounds):
         for side, tree in (("before", old_tree), ("after", ROOT)):
-            result = _run(tree)
+            result = _run(tree, args.copies if round_ == 0 else 0)
             if result["failed"]:
                 print(f"{side}: {len(result['failed'])} records failed: {result['failed'][:5]}")
+            if round_ == 0:
+                failures = result["copies"]
+                print(f"{side}: {sum(failures.values())} failures among {args.copies} copies of "
+                      f"every record under new ids: " + (", ".join(
+                          f"{rid} {n}" for rid, n in sorted(failures.items())) or "none"))
             for rid, t in result["times"].items():
                 best[side][rid] = min(t, best[side].get(rid, float("inf")))
     common = sorted(set(best["before"]) & set(best["after"]))

@@ -143,9 +143,11 @@ class Identity:
         return rf"\mathrm{{d}}{_operand(expression)} = {latex(tree)}"
 
     def conditions(self) -> list[str]:
-        """The structure assumptions, in words: 'X: invertible, positive_determinant'."""
+        """The structure assumptions, in words: 'X: invertible, positive_determinant', then the
+        conditions on compound expressions: 'invertible(X + A)'."""
         return [f"{name}: {', '.join(str(s) for s in var.structure)}"
-                for name, var in self.record.variables.items() if var.structure]
+                for name, var in self.record.variables.items() if var.structure
+                ] + list(self.record.conditions)
 
     def markdown(self, layout: str = "denominator") -> str:
         """A Markdown snippet with the formula, the conditions and the sources."""
@@ -246,6 +248,8 @@ def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator"
     if record.type == "differential":
         return rf"\mathrm{{d}}{_operand(expr)} = {latex(result)}"
     wrt = latex_name(record.wrt)
+    if record.type == "hessian" and st.specs[record.wrt].shape.is_scalar:
+        return rf"\frac{{\partial^2}}{{\partial {wrt}^2}} {_operand(expr)} = {latex(result)}"
     if record.type == "hessian":
         return (rf"\frac{{\partial^2}}{{\partial {wrt}\, \partial {wrt}^{{\top}}}} "
                 rf"{_operand(expr)} = {latex(result)}")

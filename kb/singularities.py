@@ -6,8 +6,10 @@ its distance to the singularity (smallest singular value, smallest entry, distan
 pole, eigenvalue gap) against how far it moves when the variables move by the largest
 finite-difference step. A draw where some subexpression could come within reach of its
 singularity is replaced by a fresh one, so differences never straddle a pole; no record has
-to declare anything for this. A draw where no replacement is found keeps the least bad draws,
-so an expression that is singular everywhere still fails (as it must).
+to declare anything for this. A record's declared conditions (``invertible(X + A)``) are
+measured the same way, and draws where one does not hold are replaced too. A draw where no
+replacement is found keeps the least bad draws, so an expression that is singular everywhere
+still fails (as it must).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from kb.sampling import (
     take_draws,
 )
 from kb.shapes import VarSpec
+from kb.structures import SamplingError, Structure, closure, holds
 
 RATIO = 4.0
 """The distance to a singularity must exceed this many times the largest move of the
@@ -114,6 +117,17 @@ _FUNCTIONS: dict[str, Callable[[Array, list[Array]], Array]] = {
 the language does not have is simply never met."""
 
 
+def condition_measure(structure: Structure) -> Callable[[Array, list[Array]], Array]:
+    """How far a declared condition's expression is from no longer having the structure
+    (singular, or an entry reaching 0), where that is known; infinite otherwise."""
+    closed = closure({structure})
+    if Structure.INVERTIBLE in closed:
+        return _matrix
+    if structure == Structure.POSITIVE:
+        return _ZERO
+    return lambda value, moves: np.full(value.shape[0], np.inf)
+
+
 def sensitive(trees: Iterable[ast.Node]) -> list[tuple[ast.Node, Callable]]:
     """Every subexpression to keep away from its singularity, with its measure, once each.
 
@@ -153,6 +167,8 @@ class Screen:
 
     nodes: list[tuple[ast.Node, Callable]]
     moving: list[str]
+    conditions: list[tuple[ast.Node, Structure, str]]
+    """Declared conditions: a draw where one does not hold is never used."""
     step: float
     """The largest distance any check moves a variable (a unit direction times the step)."""
 
@@ -164,7 +180,8 @@ class Screen:
     def margins(self, specs: Mapping[str, VarSpec], sizes: Mapping[str, int],
                 values: dict[str, Array], functions: Mapping[str, SmoothFunction],
                 rng: np.random.Generator) -> Array:
-        """Per draw: the worst ratio of distance to singularity over reach (≥ 1 is safe)."""
+        """Per draw: the worst ratio of distance to singularity over reach (≥ 1 is safe), or
+        -1 where a declared condition does not hold."""
         batch = next(iter(values.values())).shape[0] if values else 0
         dirs = {name: _unit(direction(specs[name], sizes, batch, rng, name))
                 for name in self.moving}
@@ -196,6 +213,10 @@ class Screen:
                 except np.linalg.LinAlgError:
                     margin = np.zeros(batch)
             worst = np.minimum(worst, np.nan_to_num(margin, nan=0.0, posinf=np.inf))
+        for node, structure, _ in self.conditions:
+            with np.errstate(all="ignore"):
+                value = evaluate(node, base)
+                worst = np.where(holds(structure, value), worst, -1.0)
         return worst
 
 
@@ -207,7 +228,7 @@ def screened_draws(screen: Screen, specs: Mapping[str, VarSpec], sizes: Mapping[
                    batch: int, rng: np.random.Generator
                    ) -> tuple[dict[str, Array], dict[str, SmoothFunction]]:
     """``batch`` draws of the variables and placeholder functions, away from singularities."""
-    if not screen.nodes:
+    if not screen.nodes and not screen.conditions:
         return sample(specs, sizes, batch, rng), make_functions(specs, sizes, batch, rng)
     kept: list[tuple[dict[str, Array], dict[str, SmoothFunction], Array]] = []
     count = 0
@@ -225,6 +246,11 @@ def screened_draws(screen: Screen, specs: Mapping[str, VarSpec], sizes: Mapping[
     good = np.nonzero(margins >= 1.0)[0][:batch]
     if good.size < batch:  # the least bad of the rest, so a singular expression still fails
         rest = np.argsort(-np.nan_to_num(margins, nan=-1.0), kind="stable")
-        rest = rest[margins[rest] < 1.0][: batch - good.size]
+        rest = rest[(margins[rest] < 1.0) & (margins[rest] >= 0.0)][: batch - good.size]
         good = np.concatenate([good, rest])
+    if good.size < batch:
+        failing = [text for node, structure, text in screen.conditions]
+        raise SamplingError(f"the conditions {'; '.join(failing)} hold on only {good.size} of "
+                            f"{margins.size} draws: are they possible together with the "
+                            "variables' structures?")
     return take_draws(values, functions, good)

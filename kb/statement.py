@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from kb import ast
+from kb.conditions import Condition, ConditionError, compile_condition
 from kb.dims import Shape
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
@@ -28,9 +29,9 @@ from kb.schema import (
     DifferentialRecord,
     HessianRecord,
     Record,
-    Structure,
 )
 from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, VarSpec, check
+from kb.structures import implies_symmetric
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,6 @@ class StatementError(ValueError):
         self.problems = problems
 
 
-_SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
-                        Structure.DISTINCT_EIGENVALUES})
-
-
 @dataclass(frozen=True)
 class Statement:
     """A record's statement as typed trees, with the forms derived from it."""
@@ -68,6 +65,8 @@ class Statement:
     """Why the erratum's printed result is not even well formed, when it is not."""
     steps: tuple = ()
     """A derivation's steps (:class:`kb.derivation.CompiledStep`)."""
+    conditions: tuple[Condition, ...] = ()
+    """The record's conditions on compound expressions."""
 
     @property
     def type(self) -> str:
@@ -75,7 +74,7 @@ class Statement:
 
     @property
     def symmetric(self) -> frozenset[str]:
-        return frozenset(n for n, s in self.specs.items() if s.structure & _SYMMETRIC)
+        return frozenset(n for n, s in self.specs.items() if implies_symmetric(s.structure))
 
     @property
     def result_field(self) -> str:
@@ -205,6 +204,12 @@ def compile_record(record: Record) -> Statement:
         except ShapeError as exc:
             # A printed form that does not even type-check is its own evidence.
             printed_problem = f"does not type-check: {exc.message}"
+    conditions = []
+    for index, text in enumerate(record.conditions):
+        try:
+            conditions.append(compile_condition(text, _scope(record, frozenset(), layout)))
+        except ConditionError as exc:
+            problems.append(Problem(("conditions", index), exc.message, exc.pos))
     if problems:
         raise StatementError(problems)
 
@@ -225,8 +230,9 @@ def compile_record(record: Record) -> Statement:
         if not first.shape.is_scalar:
             problems.append(Problem(("expression",), f"a Hessian needs a scalar expression, "
                                     f"got {first.shape}"))
-        if not wrt.is_column:
-            problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector, got {wrt}"))
+        if not (wrt.is_column or wrt.is_scalar):  # by a scalar: the second derivative
+            problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector or a "
+                                    f"scalar, got {wrt}"))
         want = Shape(wrt.rows, wrt.rows)
         what = f"the Hessian must be {want}"
     else:
@@ -247,12 +253,14 @@ def compile_record(record: Record) -> Statement:
         problems += [Problem(p.field, p.message, p.pos) for p in failed]
         steps = tuple(compiled)
         step_trees = [t for step in compiled for t in _step_trees(step)]
-    used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees]))
+    used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees,
+                                                               *(c.tree for c in conditions)]))
     problems += [Problem(("variables", name), f"declared but not used: {name}", key=True)
                  for name in specs if name not in used]
     if problems:
         raise StatementError(problems)
-    return Statement(record, specs, trees, kind, printed, printed_problem, steps)
+    return Statement(record, specs, trees, kind, printed, printed_problem, steps,
+                     tuple(conditions))
 
 
 def _step_trees(step) -> list[ast.Node]:

@@ -38,7 +38,7 @@ from kb.sampling import (
     project,
     seed_for,
 )
-from kb.singularities import Screen, screened_draws, sensitive
+from kb.singularities import Screen, condition_measure, screened_draws, sensitive
 from kb.statement import Statement, _step_trees
 
 TOLERANCE = 1e-7
@@ -328,7 +328,10 @@ def _screen(st: Statement) -> Screen:
     if record.type != "equality":
         moving = list(record.wrt) if isinstance(record.wrt, list) else [record.wrt]
     step = 2 * HESSIAN_STEP if record.type == "hessian" else 2 * STEP
-    return Screen(sensitive(trees), moving, step)
+    trees += [c.tree for c in st.conditions]
+    declared = [(c.tree, condition_measure(c.structure)) for c in st.conditions]
+    return Screen(declared + sensitive(trees), moving,
+                  [(c.tree, c.structure, c.text) for c in st.conditions], step)
 
 
 def verify(st: Statement, repeat: int = 0) -> Report:
@@ -421,21 +424,27 @@ class CatalogRun:
 
 def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnostic],
                    with_draws: bool = False,
-                   advance: Callable[[str], None] | None = None) -> CatalogRun:
+                   advance: Callable[[str], None] | None = None,
+                   repeat: int = 1) -> CatalogRun:
     """Verify every loaded identity; a failure is located at the failing step or result.
 
     ``load_problems`` are the loader's diagnostics (each file with one counts as failed);
-    ``with_draws`` adds the failing draw after each failure; ``advance`` is told each id.
+    ``with_draws`` adds the failing draw after each failure; ``advance`` is told each id, once
+    per verification; ``repeat`` verifies each record under that many independent families of
+    seeds, and reports its first failing one.
     """
     identities = list(identities)
     reports: dict[str, Report] = {}
     problems = list(load_problems)
     for identity in identities:
-        if advance is not None:
-            advance(identity.id)
         result_field = (identity.statement.result_field,)
         try:
-            report = verify(identity.statement)
+            for index in range(repeat):
+                if advance is not None:
+                    advance(identity.id)
+                report = verify(identity.statement, index)
+                if not report.ok:
+                    break
         except Exception as exc:  # a bug of ours must not hide the other records
             problems.append(identity.diagnostic(
                 result_field, f"internal error while verifying ({type(exc).__name__}: "

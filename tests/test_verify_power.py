@@ -45,6 +45,16 @@ EXPECTED = {
     "kron-factors-swapped": ("verify", ["equality does not hold"]),
     "chain-rule-numerator-order": ("verify", ["derivative (denominator layout) does not hold"]),
     "derivation-broken-step": ("verify", ["step 3 (derivative)", "does not hold"]),
+    "trace-inverse-sum-missing-transpose": (
+        "verify", ["derivative (denominator layout) does not hold"]),
+    "eigenvalue-nonsymmetric-symmetric-formula": (
+        "verify", ["derivative (denominator layout) does not hold"]),
+    "log-det-positive-definite-part-no-transpose": (
+        "verify", ["derivative (denominator layout) does not hold"]),
+    "det-polynomial-second-derivative-missing-term": ("verify", ["hessian does not hold"]),
+    "log-det-near-identity-first-order": ("verify", ["equality does not hold"]),
+    "condition-unknown-structure": ("compile", ["unknown structure 'invertable'"]),
+    "condition-impossible": ("verify", ["cannot be sampled", "positive(-det(X)) hold on only 0"]),
 }
 
 # The planted error, fixed: the same record with this result verifies.
@@ -64,6 +74,15 @@ CORRECTED = {
     "gradient-outside-symmetric-space": "(A + A^T) / 2",
     "kron-factors-swapped": "kron(B^T, A) vec(X)",
     "chain-rule-numerator-order": "diff(u, x) diff(y, u)",
+    "trace-inverse-sum-missing-transpose": "-((X + A)^{-1} (X + A)^{-1})^T",
+    "eigenvalue-nonsymmetric-symmetric-formula":
+        "eigvec(A^T, 2) eigvec(A, 2)^T / (eigvec(A^T, 2)^T eigvec(A, 2))",
+    "log-det-positive-definite-part-no-transpose": "X^{-T}",
+    "det-polynomial-second-derivative-missing-term": (
+        "det(Y0 + t Y1 + t^2 Y2) (tr((Y0 + t Y1 + t^2 Y2)^{-1} (2 Y2))"
+        " + tr((Y0 + t Y1 + t^2 Y2)^{-1} (Y1 + 2 t Y2))^2"
+        " - tr((Y0 + t Y1 + t^2 Y2)^{-1} (Y1 + 2 t Y2) (Y0 + t Y1 + t^2 Y2)^{-1} (Y1 + 2 t Y2)))"),
+    "log-det-near-identity-first-order": "tr(logm(I(n) + E))",
 }
 
 
