@@ -101,7 +101,7 @@ def _reach(moves: list[Array]) -> Array | float:
 
 def _to_pole(value: Array) -> Array:
     """tan: the distance to the nearest odd multiple of π/2."""
-    return np.pi / 2 - np.abs(np.remainder(value, np.pi) - np.pi / 2)
+    return np.abs(np.remainder(value, np.pi) - np.pi / 2)
 
 
 _ZERO = _entries(np.abs)

@@ -147,3 +147,14 @@ def test_kb_verify_repeat_reports_every_seed_family(tmp_path: Path) -> None:
     assert result.exit_code == 1
     entries, problems = load_entries((bad,), BAD)
     assert problems == [] and len(entries) == 1
+
+
+def test_measures_of_functions_with_a_pole() -> None:
+    from kb.singularities import RATIO, _FUNCTIONS
+
+    x = np.array([np.pi / 2 - 0.01, 3 * np.pi / 2 + 0.5, 0.0]).reshape(3, 1, 1)
+    move = [np.full_like(x, 0.01 / RATIO)]
+    tan = _FUNCTIONS["tan"](x, move)  # distance to the nearest odd multiple of π/2
+    np.testing.assert_allclose(tan, [1.0, 50.0, np.pi / 2 * 100], rtol=1e-9)
+    log = _FUNCTIONS["log"](x, move)
+    assert log[2] == 0.0 and log[0] > 1  # log at 0: singular
