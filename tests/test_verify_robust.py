@@ -150,7 +150,7 @@ def test_kb_verify_repeat_reports_every_seed_family(tmp_path: Path) -> None:
 
 
 def test_measures_of_functions_with_a_pole() -> None:
-    from kb.singularities import RATIO, _FUNCTIONS
+    from kb.singularities import _FUNCTIONS, RATIO
 
     x = np.array([np.pi / 2 - 0.01, 3 * np.pi / 2 + 0.5, 0.0]).reshape(3, 1, 1)
     move = [np.full_like(x, 0.01 / RATIO)]
