@@ -79,6 +79,9 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "or a Hessian of a non-scalar)", "state it as a differential record"),
     Code("KB306", "bad-step", "a derivation step is malformed (einsum indices, kinds)",
          "follow the message"),
+    Code("KB307", "bad-condition", "a condition is not structure(expression) with a known "
+         "structure, or the structure needs a square expression",
+         "write e.g. invertible(X + A); the message lists the structures"),
     # ---- verification
     Code("KB401", "does-not-hold", "a published form differs numerically from the truth",
          "fix the result; the message names the form, the error and the seed"),
@@ -91,6 +94,9 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("KB405", "erratum-verifies", "an erratum's printed form verifies too",
          "either the source is right or printed_expression is mistyped"),
     Code("KB406", "internal-error", "the verifier itself failed", "please report it"),
+    Code("KB407", "not-converged", "the finite differences converged on too few draws",
+         "make the expression differentiable where the variables are drawn (add structure "
+         "or a condition)"),
 )}
 
 

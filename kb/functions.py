@@ -76,8 +76,10 @@ class FunctionSpec:
     """The words the name stands for in search (``tr`` → trace)."""
     sympy: str | None = None
     """The SymPy class or function (an attribute of ``sympy``), if SymPy has one."""
-    singular: bool = False
-    """Has a singular point or a bounded domain (log, sqrt, tan, arcsin, ...)."""
+    singularity: str | None = None
+    """How the verifier measures the distance of an argument to the function's singular
+    points (a name of :data:`kb.singularities.MEASURES`: ``zero``, ``pole``, ``unit``,
+    ``norm``, ``rank``, ``spectrum``, ``gap``); None where there are none."""
 
     @property
     def scalar(self) -> bool:
@@ -186,23 +188,24 @@ _SPECS = [
           **_MATRIX_FUNCTION),
     _spec("logm", "square", "principal matrix logarithm", _square(lambda s: s),
           "kb.linalg:logm", r"\log", "square", "square", synonyms=("matrix", "log"),
-          **_MATRIX_FUNCTION),
+          singularity="spectrum", **_MATRIX_FUNCTION),
     _spec("sinm", "square", "matrix sine", _square(lambda s: s), "kb.linalg:sinm", r"\sin",
           "square", "square", **_MATRIX_FUNCTION),
     _spec("cosm", "square", "matrix cosine", _square(lambda s: s), "kb.linalg:cosm", r"\cos",
           "square", "square", **_MATRIX_FUNCTION),
     _spec("sqrtm", "square", "principal matrix square root", _square(lambda s: s),
           "kb.linalg:sqrtm", r"\sqrt", "square", "square", latex_call=_superscript("1/2"),
-          **_MATRIX_FUNCTION),
+          singularity="spectrum", **_MATRIX_FUNCTION),
     _spec("diag", "square", "the diagonal, as a column", _square(lambda s: Shape(s.rows, Dim())),
           "kb.linalg:diag", r"\operatorname{diag}", "square", "`n×1`"),
     _spec("diagm", "vector", "the diagonal matrix of a column", _diagm, "kb.linalg:diagm",
           r"\operatorname{Diag}", "`n×1`", "`n×n`", transpose="symmetric"),
     _spec("norm", "vector", "Euclidean norm (vectors only)", _norm, "kb.linalg:norm", r"\|",
-          "vector", "`1×1`", latex_call=_around(r"\left\lVert ", r" \right\rVert")),
+          "vector", "`1×1`", latex_call=_around(r"\left\lVert ", r" \right\rVert"),
+          singularity="norm"),
     _spec("norm_F", "any", "Frobenius norm", _to_scalar, "kb.linalg:norm", r"\|", "any", "`1×1`",
           latex_call=_around(r"\left\lVert ", r" \right\rVert_F", POSTFIX), operation="norm",
-          synonyms=("frobenius", "norm")),
+          synonyms=("frobenius", "norm"), singularity="norm"),
     _spec("sum", "any", "sum of all entries", _to_scalar, "kb.linalg:total",
           r"\operatorname{sum}", "any", "`1×1`"),
     _spec("vec", "any", "columns stacked into one column",
@@ -212,32 +215,34 @@ _SPECS = [
           "`p×q`, `r×s`", "`pr×qs`", synonyms=("kronecker",)),
     _spec("pinv", "any", "Moore–Penrose pseudo-inverse", lambda name, s: s[0].T,
           "numpy.linalg:pinv", "^{+}", "`n×m`", "`m×n`", latex_call=_superscript("+"),
-          transpose="commutes"),
-    _spec("eigval", "spectral", "the k-th smallest eigenvalue", _square(lambda s: SCALAR),
-          "kb.linalg:eigval", r"\lambda", "symmetric, literal `k ≥ 1`", "`1×1`",
-          latex_call=_eigen(r"\lambda")),
-    _spec("eigvec", "spectral", "its unit eigenvector, largest entry positive",
+          transpose="commutes", singularity="rank"),
+    _spec("eigval", "spectral", "the k-th smallest eigenvalue (a symmetric A, or one declared "
+          "`real_distinct_eigenvalues`)", _square(lambda s: SCALAR),
+          "kb.linalg:eigval", r"\lambda", "real eigenvalues, literal `k ≥ 1`", "`1×1`",
+          latex_call=_eigen(r"\lambda"), singularity="gap"),
+    _spec("eigvec", "spectral", "its unit (right) eigenvector, largest entry positive; "
+          "`eigvec(A^T, k)` is the left one",
           _square(lambda s: Shape(s.rows, Dim())), "kb.linalg:eigvec", "v",
-          "symmetric, literal `k ≥ 1`", "`n×1`", latex_call=_eigen("v")),
+          "real eigenvalues, literal `k ≥ 1`", "`n×1`", latex_call=_eigen("v"), singularity="gap"),
     _scalar("exp", "exponential", "numpy:exp", r"\exp", "exp", latex_call=_exp,
             synonyms=("exponential",)),
     _scalar("log", "natural logarithm", "numpy:log", r"\log", "log", latex_call=_log,
-            singular=True),
+            singularity="zero"),
     _scalar("sin", "sine", "numpy:sin", r"\sin", "sin"),
     _scalar("cos", "cosine", "numpy:cos", r"\cos", "cos"),
-    _scalar("tan", "tangent", "numpy:tan", r"\tan", "tan", singular=True),
+    _scalar("tan", "tangent", "numpy:tan", r"\tan", "tan", singularity="pole"),
     _scalar("arcsin", "inverse sine, on (-1, 1)", "numpy:arcsin", r"\arcsin", "asin",
-            singular=True),
+            singularity="unit"),
     _scalar("arccos", "inverse cosine, on (-1, 1)", "numpy:arccos", r"\arccos", "acos",
-            singular=True),
+            singularity="unit"),
     _scalar("arctan", "inverse tangent", "numpy:arctan", r"\arctan", "atan"),
     _scalar("sinh", "hyperbolic sine", "numpy:sinh", r"\sinh", "sinh"),
     _scalar("cosh", "hyperbolic cosine", "numpy:cosh", r"\cosh", "cosh"),
     _scalar("tanh", "hyperbolic tangent", "numpy:tanh", r"\tanh", "tanh"),
-    _scalar("sqrt", "square root", "numpy:sqrt", r"\sqrt", "sqrt", singular=True,
+    _scalar("sqrt", "square root", "numpy:sqrt", r"\sqrt", "sqrt", singularity="zero",
             latex_call=lambda node, r: (rf"\sqrt{{{r.render(node.args[0])}}}", ATOM),
             latex_elementwise=_superscript(r"\circ 1/2")),
-    _scalar("abs", "absolute value", "numpy:abs", r"\lvert", "Abs",
+    _scalar("abs", "absolute value", "numpy:abs", r"\lvert", "Abs", singularity="zero",
             latex_call=_around(r"\left\lvert ", r" \right\rvert"),
             latex_elementwise=_around(r"\left\lvert ", r" \right\rvert_{\circ}", POSTFIX)),
 ]

@@ -147,8 +147,8 @@ class Identity:
     def text(self, layout: str = "denominator") -> str:
         """The whole statement in the expression language: 'd(f) = …', '∂/∂X f = …'."""
         wrt = getattr(self.record, "wrt", "")
-        return self.statement_type.text.format(left=self.expression, wrt=wrt,
-                                               result=self.derivative(layout))
+        _, template = _templates(self.statement)
+        return template.format(left=self.expression, wrt=wrt, result=self.derivative(layout))
 
     def differential_latex(self) -> str | None:
         tree = self.statement.differential
@@ -158,9 +158,11 @@ class Identity:
                         self.statement.expression("numerator"), "", tree)
 
     def conditions(self) -> list[str]:
-        """The structure assumptions, in words: 'X: invertible, positive_determinant'."""
+        """The structure assumptions, in words: 'X: invertible, positive_determinant', then the
+        conditions on compound expressions: 'invertible(X + A)'."""
         return [f"{name}: {', '.join(str(s) for s in var.structure)}"
-                for name, var in self.record.variables.items() if var.structure]
+                for name, var in self.record.variables.items() if var.structure
+                ] + list(self.record.conditions)
 
     def markdown(self, layout: str = "denominator") -> str:
         """A Markdown snippet with the formula, the conditions and the sources."""
@@ -264,11 +266,18 @@ def _present(template: str, left: ast.Node, wrt: str, result: ast.Node) -> str:
                            result=latex(result))
 
 
+def _templates(st: Statement) -> tuple[str, str]:
+    wrt = getattr(st.record, "wrt", None)
+    scalar = isinstance(wrt, str) and st.specs[wrt].shape.is_scalar
+    return st.statement_type.templates(scalar)
+
+
 def statement_latex(st: Statement, result: ast.Node, layout: str = "denominator") -> str:
     """The LaTeX of a statement with the given result tree, read in ``layout``, as its
     statement type presents it."""
     wrt = getattr(st.record, "wrt", None)
-    return _present(st.statement_type.latex, st.expression(layout),
+    template, _ = _templates(st)
+    return _present(template, st.expression(layout),
                     latex_name(wrt) if isinstance(wrt, str) else "", result)
 
 

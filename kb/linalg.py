@@ -109,17 +109,37 @@ def kron(a: Array, b: Array) -> Array:
 
 
 def _eigen(x: Array, k: int, vector: bool) -> Array:
-    """The k-th smallest eigenvalue of the symmetric part, or its unit eigenvector with the
-    largest entry positive (a sign convention that is stable under small perturbations)."""
+    """The k-th smallest eigenvalue, or its unit eigenvector with the largest entry positive
+    (a sign convention that is stable under small perturbations).
+
+    Symmetric draws use the symmetric solver; others the general one, ordered by real part,
+    NaN where the eigenvalue is not real (the expression language names real eigenvalues).
+    """
     n = x.shape[-1]
+    out = np.full((x.shape[0], n if vector else 1, 1), np.nan)
     if not 1 <= k <= n:
-        return np.full((x.shape[0], n if vector else 1, 1), np.nan)
-    w, v = np.linalg.eigh((x + np.swapaxes(x, -1, -2)) / 2)
-    if not vector:
-        return w[:, k - 1].reshape(-1, 1, 1)
-    u = v[:, :, k - 1]
-    big = np.take_along_axis(u, np.abs(u).argmax(axis=1)[:, None], axis=1)
-    return (u * np.sign(big))[:, :, None]
+        return out
+    xt = np.swapaxes(x, -1, -2)
+    scale = 1.0 + np.abs(x).max(axis=(-2, -1))
+    symmetric = np.abs(x - xt).max(axis=(-2, -1)) <= 1e-13 * scale
+    if symmetric.any():
+        w, v = np.linalg.eigh(x[symmetric])
+        out[symmetric] = v[:, :, k - 1, None] if vector else w[:, k - 1, None, None]
+    general = ~symmetric & np.isfinite(x).all(axis=(-2, -1))
+    if general.any():
+        w, v = np.linalg.eig(x[general])
+        pick = np.argsort(w.real, axis=-1)[:, k - 1]
+        rows = np.arange(w.shape[0])
+        value, u = w[rows, pick], v[rows, :, pick]
+        real = np.abs(value.imag) <= 1e-10 * scale[general]
+        u = u.real / np.linalg.norm(u.real, axis=1, keepdims=True)
+        chosen = np.where(real[:, None], u, np.nan) if vector else np.where(
+            real, value.real, np.nan)[:, None]
+        out[general] = chosen[:, :, None]
+    if vector:
+        big = np.take_along_axis(out, np.abs(np.nan_to_num(out)).argmax(axis=1)[:, None], axis=1)
+        out = out * np.sign(big)
+    return out
 
 
 def eigval(x: Array, k: int) -> Array:

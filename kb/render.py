@@ -216,8 +216,12 @@ def _variables_table(identity: Identity) -> str:
         shape = f"{rows_} \\times {cols}"
         rows.append(f"<tr><td>{math(latex_name(name))}</td><td>{math(shape)}</td>"
                     f"<td>{esc(', '.join(notes)) or 'any'}</td></tr>")
+    declared = identity.statement.conditions  # on compound expressions, e.g. X + A invertible
+    conditions = ("<p>Conditions: " + "; ".join(f"{math(latex(c.tree))} {esc(str(c.structure))}"
+                                               for c in declared) + ".</p>") if declared else ""
     return ('<table class="kb-variables"><thead><tr><th>Symbol</th><th>Shape</th>'
-            "<th>Structure</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+            "<th>Structure</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            + conditions)
 
 
 def _source_line(ref: str, sources: Mapping[str, Source]) -> str:

@@ -47,6 +47,8 @@ _TEXTS = {
              "variables need more structure?",
     "KB403": "cannot be sampled: {reason}",
     "KB404": "linear algebra failed on a draw: {reason}",
+    "KB407": "the finite differences converged on only {reason}: is the expression "
+             "differentiable where the variables are drawn?",
     "KB405": "erratum: the printed form verifies too (median relative error {error:.1e}); "
              "either the source is right or the printed expression is mistyped",
 }

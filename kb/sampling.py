@@ -1,7 +1,8 @@
 """Random draws that respect each variable's structure, and directions that stay inside it.
 
 Each symbolic dimension gets its own size, so a transposition error cannot hide behind square
-shapes. Matrices that must be invertible are drawn with singular values in [0.5, 2], so every
+shapes. What each structure's draws and directions are is defined in :mod:`kb.structures`;
+matrices that must be invertible are drawn with singular values in [0.5, 2], so every
 draw is well conditioned. Placeholder functions (``function_of``) are instantiated with random
 smooth test functions u(x) = tanh(W vec(x) + c), whose Jacobian is known in closed form.
 """
@@ -10,27 +11,34 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from kb.numeric import Array, layout_jacobian, unvec, vec
-from kb.schema import Structure
 from kb.shapes import VarSpec
+from kb.structures import (
+    HIGH,
+    LOW,
+    SamplingError,
+    Structure,
+    constrained,
+    holds,
+    project,
+)
+from kb.structures import sample as sample_structure
 
-S = Structure
+__all__ = ["HIGH", "LOW", "SamplingError", "constrained", "holds", "project"]
+
 SIZES = (3, 5, 4, 6, 7, 2, 8, 9)
-LOW, HIGH = 0.5, 2.0
 
 
-class SamplingError(ValueError):
-    """No draw can satisfy a record's assumptions."""
-
-
-def seed_for(record_id: str, attempt: int = 0) -> int:
-    """A reproducible seed from the record id (and the re-check attempt)."""
-    digest = hashlib.sha256(f"{record_id}#{attempt}".encode()).digest()
+def seed_for(record_id: str, attempt: int = 0, repeat: int = 0) -> int:
+    """A reproducible seed from the record id, the batch (attempt) and, for repeated
+    verification, the repetition (0 is the record's own family of seeds)."""
+    key = f"{record_id}#{attempt}" + (f"@{repeat}" if repeat else "")
+    digest = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
 
@@ -45,7 +53,7 @@ def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:
     tall = [
         (spec.shape.rows, spec.shape.cols)
         for spec in specs.values()
-        if S.FULL_COLUMN_RANK in spec.structure
+        if Structure.FULL_COLUMN_RANK in spec.structure
     ]
     for sizes in itertools.permutations(SIZES, len(names)):
         table = dict(zip(names, sizes, strict=True))
@@ -53,87 +61,6 @@ def assign_sizes(specs: Mapping[str, VarSpec]) -> dict[str, int]:
         if all(rows == cols or rows.size(table) > cols.size(table) for rows, cols in tall):
             return table
     raise SamplingError("no sizes make every full_column_rank variable at least as tall as wide")
-
-
-def _orthogonal(rng: np.random.Generator, batch: int, n: int) -> Array:
-    q, r = np.linalg.qr(rng.standard_normal((batch, n, n)))
-    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[:, None, :]
-
-
-def _spread(rng: np.random.Generator, batch: int, k: int, signed: bool = False) -> Array:
-    values = rng.uniform(LOW, HIGH, (batch, k))
-    if signed:
-        values = values * rng.choice([-1.0, 1.0], (batch, k))
-    return values
-
-
-def _with_diagonal(rng, batch: int, n: int, values: Array) -> Array:
-    q = _orthogonal(rng, batch, n)
-    return (q * values[:, None, :]) @ np.swapaxes(q, -1, -2)
-
-
-def _sample_one(rng: np.random.Generator, batch: int, rows: int, cols: int,
-                structure: frozenset[Structure], name: str) -> Array:
-    square = rows == cols
-    needs_square = structure & {S.SYMMETRIC, S.SPD, S.INVERTIBLE, S.ORTHOGONAL, S.DIAGONAL,
-                                S.SKEW_SYMMETRIC, S.DISTINCT_EIGENVALUES}
-    if needs_square and not square:
-        raise SamplingError(
-            f"{name}: {', '.join(sorted(needs_square))} needs a square shape, got {rows}×{cols}"
-        )
-    if S.POSITIVE_DETERMINANT in structure:
-        if not square:
-            raise SamplingError(f"{name}: positive_determinant needs a square shape")
-        rest = frozenset(structure) - {S.POSITIVE_DETERMINANT, S.INVERTIBLE}
-        if rest and rest != {S.SPD}:
-            raise SamplingError(
-                f"{name}: no sampler for the structures {', '.join(sorted(structure))}"
-            )
-        x = _sample_one(rng, batch, rows, cols, frozenset({S.INVERTIBLE}) | rest, name)
-        flip = np.where(np.linalg.det(x) < 0, -1.0, 1.0)
-        x[:, :, 0] *= flip[:, None]
-        return x
-    key = frozenset(structure) - ({S.SYMMETRIC, S.INVERTIBLE} if S.SPD in structure else set())
-    if S.DISTINCT_EIGENVALUES in key:
-        if key - {S.DISTINCT_EIGENVALUES, S.SYMMETRIC}:
-            raise SamplingError(f"{name}: distinct_eigenvalues combines with symmetric only")
-        steps = rng.uniform(0.6, 1.2, (batch, rows))
-        values = np.cumsum(steps, axis=1) - steps.sum(axis=1, keepdims=True) / 2
-        return _with_diagonal(rng, batch, rows, values)
-    if key == frozenset():
-        return rng.standard_normal((batch, rows, cols))
-    if key == {S.POSITIVE}:
-        return rng.uniform(LOW, HIGH, (batch, rows, cols))
-    if key == {S.SYMMETRIC}:
-        g = rng.standard_normal((batch, rows, rows))
-        return (g + np.swapaxes(g, -1, -2)) / 2
-    if key == {S.SKEW_SYMMETRIC}:
-        g = rng.standard_normal((batch, rows, rows))
-        return (g - np.swapaxes(g, -1, -2)) / 2
-    if key == {S.SPD}:
-        return _with_diagonal(rng, batch, rows, _spread(rng, batch, rows))
-    if key == {S.SYMMETRIC, S.INVERTIBLE}:
-        return _with_diagonal(rng, batch, rows, _spread(rng, batch, rows, signed=True))
-    if key == {S.ORTHOGONAL} or key == {S.ORTHOGONAL, S.INVERTIBLE}:
-        return _orthogonal(rng, batch, rows)
-    if key == {S.INVERTIBLE}:
-        u, v = _orthogonal(rng, batch, rows), _orthogonal(rng, batch, rows)
-        return (u * _spread(rng, batch, rows)[:, None, :]) @ v
-    if key == {S.FULL_COLUMN_RANK}:
-        u = _orthogonal(rng, batch, rows)[:, :, :cols]
-        v = _orthogonal(rng, batch, cols)
-        return (u * _spread(rng, batch, cols)[:, None, :]) @ v
-    if S.DIAGONAL in key and key <= {S.DIAGONAL, S.INVERTIBLE, S.SPD, S.SYMMETRIC}:
-        positive = S.SPD in key
-        if key & {S.INVERTIBLE, S.SPD}:
-            values = _spread(rng, batch, rows, signed=not positive)
-        else:
-            values = rng.standard_normal((batch, rows))
-        out = np.zeros((batch, rows, rows))
-        idx = np.arange(rows)
-        out[:, idx, idx] = values
-        return out
-    raise SamplingError(f"{name}: no sampler for the structures {', '.join(sorted(structure))}")
 
 
 def sample(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
@@ -146,7 +73,7 @@ def sample(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch: int,
             values[name] = rng.integers(low, high + 1, (batch, 1, 1)).astype(float)
         elif spec.function_of is None:
             rows, cols = spec.shape.sizes(sizes)
-            values[name] = _sample_one(rng, batch, rows, cols, spec.structure, name)
+            values[name] = sample_structure(rng, batch, rows, cols, spec.structure, name)
     return values
 
 
@@ -156,28 +83,6 @@ def direction(spec: VarSpec, sizes: Mapping[str, int], batch: int,
     rows, cols = spec.shape.sizes(sizes)
     v = rng.standard_normal((batch, rows, cols))
     return project(v, spec.structure, name)
-
-
-def project(v: Array, structure: Iterable[Structure], name: str = "") -> Array:
-    """The projection onto the space of matrices that have the structure (a linear space)."""
-    structure = frozenset(structure)
-    if S.ORTHOGONAL in structure:
-        raise SamplingError(
-            f"{name}: derivatives with respect to an orthogonal matrix are not supported"
-        )
-    if structure & {S.SYMMETRIC, S.SPD, S.DISTINCT_EIGENVALUES}:
-        v = (v + np.swapaxes(v, -1, -2)) / 2
-    if S.SKEW_SYMMETRIC in structure:
-        v = (v - np.swapaxes(v, -1, -2)) / 2
-    if S.DIAGONAL in structure:
-        v = v * np.eye(v.shape[-1])
-    return v
-
-
-def constrained(structure: Iterable[Structure]) -> bool:
-    """True when the variable lives on a proper linear subspace (symmetric, diagonal, ...)."""
-    return bool(frozenset(structure) & {S.SYMMETRIC, S.SPD, S.SKEW_SYMMETRIC, S.DIAGONAL,
-                                        S.DISTINCT_EIGENVALUES})
 
 
 # ---- placeholder functions -------------------------------------------------------------
@@ -207,8 +112,22 @@ class SmoothFunction:
         offset = rng.normal(0.0, 0.5, (batch, p, 1))
         base = None
         if structure:
-            base = _sample_one(rng, batch, *out_shape, frozenset(structure), name)
+            base = sample_structure(rng, batch, *out_shape, frozenset(structure), name)
         return cls(weights, offset, out_shape, base, frozenset(structure))
+
+    def take(self, rows: np.ndarray) -> SmoothFunction:
+        """The functions of the draws ``rows`` only."""
+        return SmoothFunction(self.weights[rows], self.offset[rows], self.out_shape,
+                              None if self.base is None else self.base[rows], self.structure)
+
+    @staticmethod
+    def concat(parts: list[SmoothFunction]) -> SmoothFunction:
+        """The functions of several batches as one batch."""
+        first = parts[0]
+        base = None if first.base is None else np.concatenate([p.base for p in parts])
+        return SmoothFunction(np.concatenate([p.weights for p in parts]),
+                              np.concatenate([p.offset for p in parts]), first.out_shape,
+                              base, first.structure)
 
     def _project(self, flat: Array) -> Array:
         """Each column of a (batch, size(u), q) array, as a matrix, projected into the
@@ -240,6 +159,22 @@ class SmoothFunction:
         """Small enough that the perturbation's Frobenius norm stays below 0.2, which keeps
         singular values and eigenvalues of the base (at least 0.5) above 0.3."""
         return 0.2 / float(np.sqrt(self.out_shape[0] * self.out_shape[1]))
+
+
+def take_draws(values: Mapping[str, Array], functions: Mapping[str, SmoothFunction],
+               rows: np.ndarray) -> tuple[dict[str, Array], dict[str, SmoothFunction]]:
+    """The draws ``rows`` of a batch of values and placeholder functions."""
+    return ({name: v[rows] for name, v in values.items()},
+            {name: f.take(rows) for name, f in functions.items()})
+
+
+def concat_draws(parts: list[tuple[Mapping[str, Array], Mapping[str, SmoothFunction]]]
+                 ) -> tuple[dict[str, Array], dict[str, SmoothFunction]]:
+    """Several batches of the same variables as one."""
+    values = {name: np.concatenate([v[name] for v, _ in parts]) for name in parts[0][0]}
+    functions = {name: SmoothFunction.concat([f[name] for _, f in parts])
+                 for name in parts[0][1]}
+    return values, functions
 
 
 def instantiate(specs: Mapping[str, VarSpec], sizes: Mapping[str, int],
@@ -280,38 +215,3 @@ def make_functions(specs: Mapping[str, VarSpec], sizes: Mapping[str, int], batch
                 rng, batch, spec.shape.sizes(sizes), rows * cols, spec.structure, name
             )
     return functions
-
-
-# ---- predicates, for tests and for checking draws ----------------------------------------
-
-
-def holds(structure: Structure, x: Array, tol: float = 1e-9) -> np.ndarray:
-    """Per draw: does the structure hold?"""
-    xt = np.swapaxes(x, -1, -2)
-    scale = 1.0 + np.abs(x).max(axis=(-2, -1))
-    if structure == S.SYMMETRIC:
-        return np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
-    if structure == S.SKEW_SYMMETRIC:
-        return np.abs(x + xt).max(axis=(-2, -1)) <= tol * scale
-    if structure == S.SPD:
-        sym = np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
-        return sym & (np.linalg.eigvalsh((x + xt) / 2).min(axis=-1) > 0)
-    if structure == S.INVERTIBLE:
-        return np.linalg.cond(x) < 1e6
-    if structure == S.POSITIVE_DETERMINANT:
-        return np.linalg.det(x) > 0
-    if structure == S.DISTINCT_EIGENVALUES:
-        sym = np.abs(x - xt).max(axis=(-2, -1)) <= tol * scale
-        gaps = np.diff(np.linalg.eigvalsh((x + xt) / 2), axis=-1)
-        return sym & (gaps.min(axis=-1, initial=np.inf) > 0.5)
-    if structure == S.ORTHOGONAL:
-        eye = np.eye(x.shape[-1])
-        return np.abs(xt @ x - eye).max(axis=(-2, -1)) <= tol * 10
-    if structure == S.DIAGONAL:
-        off = x * (1 - np.eye(x.shape[-1]))
-        return np.abs(off).max(axis=(-2, -1)) == 0
-    if structure == S.POSITIVE:
-        return (x > 0).all(axis=(-2, -1))
-    if structure == S.FULL_COLUMN_RANK:
-        return (np.linalg.matrix_rank(x) == x.shape[-1]) & (x.shape[-2] >= x.shape[-1])
-    raise ValueError(structure)  # pragma: no cover

@@ -8,7 +8,6 @@ The JSON Schema in ``schema/identity.schema.json`` is exported from these models
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cache
 from typing import Annotated, Literal
 
@@ -26,25 +25,10 @@ from pydantic import (
 )
 
 from kb.dims import Dim
+from kb.structures import Structure
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
-
-
-class Structure(StrEnum):
-    """What a variable is known to be; the sampler draws only values that are."""
-
-    SYMMETRIC = "symmetric"
-    SPD = "spd"
-    INVERTIBLE = "invertible"
-    POSITIVE_DETERMINANT = "positive_determinant"
-    ORTHOGONAL = "orthogonal"
-    DIAGONAL = "diagonal"
-    POSITIVE = "positive"
-    FULL_COLUMN_RANK = "full_column_rank"
-    SKEW_SYMMETRIC = "skew_symmetric"
-    DISTINCT_EIGENVALUES = "distinct_eigenvalues"
-    """symmetric, with eigenvalues at least 0.6 apart (for eigenvalue derivatives)"""
 
 
 class _Strict(BaseModel):
@@ -119,6 +103,11 @@ class _Record(_Strict):
         "dX for a variable X are refused when the record is compiled"
     )
     sources: list[SourceRef] = Field(min_length=1)
+    conditions: list[str] = Field(
+        default_factory=list,
+        description="structures of compound expressions, where one variable's structure is "
+        "not enough: structure(expression), e.g. invertible(X + A) or positive(det(Y))",
+    )
     notes: str | None = None
     erratum: Erratum | None = None
 

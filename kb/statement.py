@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from kb import ast
+from kb.conditions import Condition, ConditionError, compile_condition
 from kb.dims import Shape
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
 from kb.layouts import Kind, differential_of, other_layout, relayout
-from kb.schema import DerivationRecord, Record, Structure
+from kb.schema import DerivationRecord, Record
 from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, VarSpec, check
 from kb.statement_types import (
     Problem,
@@ -22,12 +23,9 @@ from kb.statement_types import (
     StatementType,
     statement_type,
 )
+from kb.structures import implies_symmetric
 
 __all__ = ["Problem", "Statement", "StatementError", "compile_record"]
-
-_SYMMETRIC = frozenset({Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
-                        Structure.DISTINCT_EIGENVALUES})
-
 
 @dataclass(frozen=True)
 class Statement:
@@ -43,6 +41,8 @@ class Statement:
     """Why the erratum's printed result is not even well formed, when it is not."""
     steps: tuple = ()
     """A derivation's steps (:class:`kb.derivation.CompiledStep`)."""
+    conditions: tuple[Condition, ...] = ()
+    """The record's conditions on compound expressions."""
 
     @property
     def type(self) -> str:
@@ -54,7 +54,7 @@ class Statement:
 
     @property
     def symmetric(self) -> frozenset[str]:
-        return frozenset(n for n, s in self.specs.items() if s.structure & _SYMMETRIC)
+        return frozenset(n for n, s in self.specs.items() if implies_symmetric(s.structure))
 
     @property
     def left_field(self) -> str:
@@ -196,6 +196,12 @@ def compile_record(record: Record) -> Statement:
         except ShapeError as exc:
             # A printed form that does not even type-check is its own evidence.
             printed_problem = f"does not type-check: {exc.message}"
+    conditions = []
+    for index, text in enumerate(record.conditions):
+        try:
+            conditions.append(compile_condition(text, _scope(record, frozenset(), layout)))
+        except ConditionError as exc:
+            problems.append(Problem(("conditions", index), exc.message, exc.code, exc.pos))
     if problems:
         raise StatementError(problems)
 
@@ -219,13 +225,15 @@ def compile_record(record: Record) -> Statement:
         problems += [Problem(p.field, p.message, p.code, p.pos) for p in failed]
         steps = tuple(compiled)
         step_trees = [t for step in compiled for t in _step_trees(step)]
-    used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees]))
+    used = set(varying).union(*(ast.free_symbols(t) for t in [*trees.values(), *step_trees,
+                                                               *(c.tree for c in conditions)]))
     problems += [Problem(("variables", name), f"declared but not used: {name}", "KB205",
                          key=True)
                  for name in specs if name not in used]
     if problems:
         raise StatementError(problems)
-    return Statement(record, specs, trees, rule.kind, printed, printed_problem, steps)
+    return Statement(record, specs, trees, rule.kind, printed, printed_problem, steps,
+                     tuple(conditions))
 
 
 def _step_trees(step) -> list[ast.Node]:

@@ -79,9 +79,9 @@ def _hessian_rule(record: Record, left: Shape, specs: dict[str, VarSpec]) -> Res
     if not left.is_scalar:
         problems.append(Problem(("expression",), f"a Hessian needs a scalar expression, "
                                 f"got {left}", "KB305"))
-    if not wrt.is_column:
-        problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector, got {wrt}",
-                                "KB305"))
+    if not (wrt.is_column or wrt.is_scalar):  # by a scalar: the second derivative
+        problems.append(Problem(("wrt",), f"a Hessian is taken by a column vector or a "
+                                f"scalar, got {wrt}", "KB305"))
     if problems:
         raise StatementError(problems)
     want = Shape(wrt.rows, wrt.rows)
@@ -140,6 +140,16 @@ class StatementType:
     """The result is written with dX for each varying X."""
     differential_form: bool = False
     """A differential form is derived and published besides the result."""
+    scalar_latex: str | None = None
+    """The LaTeX template when the variable is a scalar, where it differs (d²f/dt²)."""
+    scalar_text: str | None = None
+    """The text template when the variable is a scalar, where it differs."""
+
+    def templates(self, scalar_wrt: bool) -> tuple[str, str]:
+        """The LaTeX and text templates, for a scalar variable or not."""
+        if scalar_wrt:
+            return self.scalar_latex or self.latex, self.scalar_text or self.text
+        return self.latex, self.text
 
     @property
     def left_field(self) -> str:
@@ -168,11 +178,14 @@ STATEMENT_TYPES: dict[str, StatementType] = {t.name: t for t in (
         differentials_in_result=True),
     StatementType(
         "hessian", HessianRecord, ("expression", "hessian"),
-        "∂²f/∂x∂xᵀ of a scalar by a column vector", _one_wrt, _hessian_rule,
+        "∂²f/∂x∂xᵀ of a scalar by a column vector; by a scalar `t`, the second derivative "
+        "d²f/dt²", _one_wrt, _hessian_rule,
         "mixed second differences u^T H v with Richardson extrapolation",
         r"\frac{{\partial^2}}{{\partial {wrt}\, \partial {wrt}^{{\top}}}} {operand} = {result}",
         "∂²/∂{wrt}∂{wrt}ᵀ {left} = {result}",
-        "expression: TODO\nwrt: x\nhessian: TODO\nvariables:\n  x: {shape: [n, 1]}\n"),
+        "expression: TODO\nwrt: x\nhessian: TODO\nvariables:\n  x: {shape: [n, 1]}\n",
+        scalar_latex=r"\frac{{\partial^2}}{{\partial {wrt}^2}} {operand} = {result}",
+        scalar_text="∂²/∂{wrt}² {left} = {result}"),
     StatementType(
         "equality", EqualityRecord, ("lhs", "rhs"), "an algebraic identity", lambda r: [],
         _same_shape_rule("lhs", "rhs"), "both sides evaluated at random draws",

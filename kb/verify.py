@@ -5,9 +5,15 @@ two rounds of Richardson extrapolation (error O(h⁶), about 1e-11 on well-condi
 Hessians with the mixed second difference u^T H v; differentials with the directional
 derivative; equalities directly. Every form a record publishes is checked: the stated
 derivative, the derived other layout and the derived differential form. All draws of a record
-are evaluated in one vectorized call per form. A failing batch is re-checked on fresh draws
-before it is reported, so an unlucky draw cannot fail a true identity; a record that cannot be
-sampled, or that evaluates to NaN, fails.
+are evaluated in one vectorized call per form.
+
+A true identity must not fail on an unlucky draw. Draws are kept away from the singularities
+of the expressions (:mod:`kb.singularities`); each difference estimate carries a bound on its
+own error (two Richardson estimates must agree), retried at a smaller step where they do not;
+a draw whose estimate still has not converged is not judged, and further batches are drawn
+until BATCH draws are. A draw fails when its error exceeds TOLERANCE plus its estimate's error
+bound. A failing batch is re-checked on fresh draws before it is reported; a record that
+cannot be sampled, or that evaluates to NaN, fails.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from kb import ast
 from kb.diagnostics import Diagnostic
 from kb.identity import Identity
 from kb.layouts import LAYOUTS
-from kb.numeric import STEP, Array, Env, evaluate, richardson
+from kb.numeric import STEP, Array, Env, evaluate, extrapolate
 from kb.results import Check, Failure, Outcome, Report
 from kb.sampling import (
     SamplingError,
@@ -29,12 +35,11 @@ from kb.sampling import (
     constrained,
     direction,
     instantiate,
-    make_functions,
     project,
-    sample,
     seed_for,
 )
-from kb.statement import Statement
+from kb.singularities import Screen, condition_measure, screened_draws, sensitive
+from kb.statement import Statement, _step_trees
 from kb.statement_types import STATEMENT_TYPES
 
 TOLERANCE = 1e-7
@@ -42,6 +47,14 @@ BATCH = 12
 HESSIAN_STEP = 2.0**-5
 FLOOR = 1e-6
 ATTEMPTS = 2
+"""Failing batches before a failure is reported."""
+BATCHES = 8
+"""At most this many batches are drawn to find BATCH draws whose differences converged."""
+CONVERGED = 1e-7
+"""A difference estimate whose error bound, relative to its size, exceeds this is not judged."""
+SHRINK = 16.0
+"""Where the estimate at STEP has not converged, it is retried at STEP / SHRINK."""
+
 
 CheckFunction = Callable[["Statement", "_Draws", "ast.Node | None"], list[Check]]
 CHECKS: dict[str, CheckFunction] = {}
@@ -77,13 +90,16 @@ def relative_error(predicted: Array, reference: Array, scale: Array | float = 0.
     return np.where(finite, err, np.inf)
 
 
-def richardson_mixed(f: Callable[[float, float], Array], h: float) -> Array:
-    """∂²f/∂s∂t at 0 by mixed central differences at h, h/2, h/4 and Richardson."""
+def mixed_quotient(f: Callable[[float, float], Array]) -> Callable[[float], Array]:
+    """The mixed central difference quotient of ∂²f/∂s∂t at 0, as a function of the step."""
     def m(s: float) -> Array:
         return (f(s, s) - f(s, -s) - f(-s, s) + f(-s, -s)) / (4 * s * s)
-    d = [m(s) for s in (h, h / 2, h / 4)]
-    r1 = [(4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3]
-    return (16 * r1[1] - r1[0]) / 15
+    return m
+
+
+def central_quotient(f: Callable[[float], Array]) -> Callable[[float], Array]:
+    """The central difference quotient of f'(0), as a function of the step."""
+    return lambda s: (f(s) - f(-s)) / (2 * s)
 
 
 def _unit(v: Array) -> Array:
@@ -93,13 +109,34 @@ def _unit(v: Array) -> Array:
 class _Draws:
     """One batch: base values, placeholder test functions, evaluation at shifted points."""
 
-    def __init__(self, st: Statement, seed: int) -> None:
+    def __init__(self, st: Statement, seed: int, screen: Screen | None = None) -> None:
         self.st = st
         self.rng = np.random.default_rng(seed)
         self.sizes = assign_sizes(st.specs)
-        self.values = sample(st.specs, self.sizes, BATCH, self.rng)
-        self.functions = make_functions(st.specs, self.sizes, BATCH, self.rng)
+        self.values, self.functions = screened_draws(screen or _screen(st), st.specs,
+                                                     self.sizes, BATCH, self.rng)
         self.base = self.env()
+        self.noise = np.zeros(BATCH)
+        """Per draw: the largest relative error bound of a difference estimate made on it."""
+
+    def limit(self, quotient: Callable[[float], Array], h: float, scale: Array) -> Array:
+        """The limit of a difference quotient at 0, per draw; retried at a smaller step where
+        the Richardson estimates disagree, and the error bound kept in ``noise``."""
+        def relative(est: Array, err: Array) -> Array:
+            rel = err / np.maximum(_norm(est), FLOOR * (1.0 + scale))
+            # A non-finite value is a domain error for the checks to report, not noise.
+            return np.where(np.isfinite(est).all(axis=(-2, -1)), rel, 0.0)
+
+        est, err = extrapolate(quotient, h)
+        rel = relative(est, err)
+        loose = ~(rel <= CONVERGED)
+        if loose.any():
+            est2, err2 = extrapolate(quotient, h / SHRINK)
+            rel2 = relative(est2, err2)
+            better = loose & (rel2 < rel)
+            est[better], rel[better] = est2[better], rel2[better]
+        self.noise = np.maximum(self.noise, np.nan_to_num(rel, nan=np.inf))
+        return est
 
     def direction(self, name: str) -> Array:
         return _unit(direction(self.st.specs[name], self.sizes, BATCH, self.rng, name))
@@ -149,8 +186,9 @@ class _Probe:
         wrt = st.record.wrt
         v = d.direction(wrt)
         value = d.evaluate(expr)
-        return cls(v, richardson(d.along(expr, {wrt: v}), STEP), value, _norm(value), expr,
-                   st.specs[wrt].shape.is_scalar)
+        scale = _norm(value)
+        fd = d.limit(central_quotient(d.along(expr, {wrt: v})), STEP, scale)
+        return cls(v, fd, value, scale, expr, st.specs[wrt].shape.is_scalar)
 
     def directional(self, derivative: Array, layout: str) -> Array:
         """The directional derivative from a derivative stated in ``layout``."""
@@ -192,11 +230,12 @@ def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
                         ) -> list[Check]:
     expr = st.trees["expression"]
     dirs = {name: d.direction(name) for name in st.record.wrt}
-    fd = richardson(d.along(expr, dirs), STEP)
+    scale = _norm(d.evaluate(expr))
+    fd = d.limit(central_quotient(d.along(expr, dirs)), STEP, scale)
     tree = result if result is not None else st.trees["differential"]
     value = d.evaluate(tree, d.env(differentials=dirs))
     return [Check("printed" if result is not None else "differential",
-                  relative_error(value, fd, _norm(d.evaluate(expr))))]
+                  relative_error(value, fd, scale))]
 
 
 @check_for("hessian")
@@ -208,11 +247,12 @@ def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None) -> 
     def f(s: float, t: float) -> Array:
         return d.evaluate(expr, d.env({record.wrt: s * u + t * w}))
 
-    fd = richardson_mixed(f, HESSIAN_STEP)
+    scale = _norm(d.evaluate(expr))
+    fd = d.limit(mixed_quotient(f), HESSIAN_STEP, scale)
     h = d.evaluate(result if result is not None else st.trees["hessian"])
     predicted = np.swapaxes(u, -1, -2) @ h @ w
     return [Check("printed" if result is not None else "hessian",
-                  relative_error(predicted, fd, _norm(d.evaluate(expr))))]
+                  relative_error(predicted, fd, scale))]
 
 
 @check_for("equality")
@@ -238,40 +278,89 @@ def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None) 
     return checks
 
 
-def verify(st: Statement) -> Report:
-    """Verify every published form of a statement; a failure is re-checked on fresh draws."""
+def _screen(st: Statement) -> Screen:
+    """The subexpressions of every tree the checks evaluate that must stay away from their
+    singularities, and how far the checks move which variables."""
+    trees = [*st.trees.values(), *([st.printed] if st.printed is not None else [])]
+    if st.has_layout:
+        trees += [st.derivative(layout) for layout in LAYOUTS]
+    if st.differential is not None:
+        trees.append(st.differential)
+    trees += [tree for step in st.steps for tree in _step_trees(step)]
+    record = st.record
+    moving: list[str] = []
+    if record.type != "equality":
+        moving = list(record.wrt) if isinstance(record.wrt, list) else [record.wrt]
+    step = 2 * HESSIAN_STEP if record.type == "hessian" else 2 * STEP
+    trees += [c.tree for c in st.conditions]
+    declared = [(c.tree, condition_measure(c.structure)) for c in st.conditions]
+    return Screen(declared + sensitive(trees), moving,
+                  [(c.tree, c.structure, c.text) for c in st.conditions], step)
+
+
+def verify(st: Statement, repeat: int = 0) -> Report:
+    """Verify every published form of a statement; a failure is re-checked on fresh draws.
+
+    ``repeat`` selects an independent family of seeds (0 is the record's own).
+    """
     record = st.record
     check = CHECKS[record.type]
     report = Report(record.id, STATEMENT_TYPES[record.type].method, BATCH, float("inf"), 0)
-    for attempt in range(ATTEMPTS):
-        seed = seed_for(record.id, attempt)
+    try:
+        screen = _screen(st)
+    except SamplingError as exc:
+        report.failure = Failure("KB403", 0, reason=str(exc))
+        return report
+    judged, failures = 0, 0
+    worst: dict[str, Outcome] = {}
+    for attempt in range(BATCHES):
+        seed = seed_for(record.id, attempt, repeat)
         report.seed, report.attempts = seed, attempt + 1
         try:
-            draws = _Draws(st, seed)
+            draws = _Draws(st, seed, screen)
             checks = check(st, draws, None)
         except SamplingError as exc:
             report.failure = Failure("KB403", seed, reason=str(exc))
             return report
         except np.linalg.LinAlgError as exc:
             report.failure = Failure("KB404", seed, reason=str(exc))
+            failures += 1
+            if failures >= ATTEMPTS:
+                return report
             continue
+        converged = draws.noise <= CONVERGED
+        allowed = TOLERANCE + 2 * np.where(converged, draws.noise, 0.0)
+        # The stated form first: its failure is the one the contributor can act on.
+        failed = next((c for c in checks if (converged & ~(c.errors <= allowed)).any()), None)
+        if failed is None:
+            judged += int(converged.sum())
+            for c in checks:
+                error = float(c.errors[converged].max(initial=0.0))
+                if c.what not in worst or error > worst[c.what].worst:
+                    worst[c.what] = Outcome(c.what, error, c.location, c.step)
+            if judged >= BATCH:
+                report.outcomes = list(worst.values())
+                report.worst_error = max((o.worst for o in report.outcomes), default=0.0)
+                report.draws, report.failure = judged, None
+                break
+            continue
+        failures += 1
+        errors = np.where(converged & ~(failed.errors <= allowed), failed.errors, -1.0)
+        index = int(np.argmax(np.nan_to_num(errors, nan=np.inf)))
         report.outcomes = [Outcome(c.what, float(c.errors.max()), c.location, c.step)
                            for c in checks]
         report.worst_error = max(o.worst for o in report.outcomes)
-        if report.worst_error <= TOLERANCE:
-            report.failure = None
-            break
-        # The stated form first: its failure is the one the contributor can act on.
-        failed = next(c for c in checks if not c.errors.max() <= TOLERANCE)
-        index = int(np.argmax(failed.errors))
         report.draw = draws.draw(index)
         error = float(failed.errors[index])
         # NaN is a domain error (log of a negative number, ...), not bad luck: no re-check.
         code = "KB401" if np.isfinite(error) else "KB402"
         report.failure = Failure(code, seed, failed.what, failed.location, error, index,
-                                 tolerance=TOLERANCE)
-        if code == "KB402":
+                                 tolerance=float(allowed[index]))
+        if code == "KB402" or failures >= ATTEMPTS:
             return report
+    else:
+        report.failure = Failure("KB407", report.seed, reason=f"{judged} draws of "
+                                 f"{BATCHES * BATCH}")
     if report.ok and st.printed is not None:
         _check_erratum(st, check, report)
     elif st.printed_problem is not None:
@@ -294,21 +383,27 @@ class CatalogRun:
 
 def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnostic],
                    with_draws: bool = False,
-                   advance: Callable[[str], None] | None = None) -> CatalogRun:
+                   advance: Callable[[str], None] | None = None,
+                   repeat: int = 1) -> CatalogRun:
     """Verify every loaded identity; a failure is located at the failing step or result.
 
     ``load_problems`` are the loader's diagnostics (each file with one counts as failed);
-    ``with_draws`` adds the failing draw to each failure; ``advance`` is told each id.
+    ``with_draws`` adds the failing draw to each failure; ``advance`` is told each id, once
+    per verification; ``repeat`` verifies each record under that many independent families of
+    seeds, and reports its first failing one.
     """
     identities = list(identities)
     reports: dict[str, Report] = {}
     problems = list(load_problems)
     for identity in identities:
-        if advance is not None:
-            advance(identity.id)
         result_field = (identity.statement.result_field,)
         try:
-            report = verify(identity.statement)
+            for index in range(repeat):
+                if advance is not None:
+                    advance(identity.id)
+                report = verify(identity.statement, index)
+                if not report.ok:
+                    break
         except Exception as exc:  # a bug of ours must not hide the other records
             problems.append(identity.diagnostic(
                 result_field, f"internal error while verifying ({type(exc).__name__}: "

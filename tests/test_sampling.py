@@ -49,9 +49,15 @@ COMBINATIONS = [
     [S.INVERTIBLE, S.POSITIVE_DETERMINANT],
     [S.SPD, S.POSITIVE_DETERMINANT],
     [S.ORTHOGONAL, S.INVERTIBLE],
+    [S.REAL_DISTINCT_EIGENVALUES],
+    [S.POSITIVE_DEFINITE_PART],
+    [S.SMALL],
+    [S.DISTINCT_EIGENVALUES],
 ]
-IMPLIED = {S.SPD: {S.SYMMETRIC, S.INVERTIBLE}, S.ORTHOGONAL: {S.INVERTIBLE},
-           S.POSITIVE_DETERMINANT: {S.INVERTIBLE}}
+IMPLIED = {S.SPD: {S.SYMMETRIC, S.INVERTIBLE, S.POSITIVE_DETERMINANT},
+           S.ORTHOGONAL: {S.INVERTIBLE}, S.POSITIVE_DETERMINANT: {S.INVERTIBLE},
+           S.POSITIVE_DEFINITE_PART: {S.INVERTIBLE, S.POSITIVE_DETERMINANT},
+           S.DISTINCT_EIGENVALUES: {S.SYMMETRIC}}
 INVERTIBLE = {S.INVERTIBLE, S.SPD, S.POSITIVE_DETERMINANT}
 
 
@@ -294,3 +300,32 @@ def test_instantiate_reports_a_cycle() -> None:
     with pytest.raises(SamplingError, match="cycle"):
         functions = make_functions(specs, sizes, 2, rng)
         instantiate(specs, sizes, functions, sample(specs, sizes, 2, rng))
+
+
+# ---- the structure registry ---------------------------------------------------------------
+
+
+def test_every_structure_is_defined_once_with_its_implications() -> None:
+    from kb.structures import STRUCTURES, closure, implies_symmetric
+
+    assert set(STRUCTURES) == set(S)
+    assert closure({S.SPD}) == {S.SPD, S.SYMMETRIC, S.INVERTIBLE, S.POSITIVE_DETERMINANT}
+    assert {s for s in S if implies_symmetric({s})} == {
+        S.SYMMETRIC, S.SPD, S.DIAGONAL, S.DISTINCT_EIGENVALUES}
+    for spec in STRUCTURES.values():  # an implication never contradicts the shape rule
+        assert all(STRUCTURES[i].square <= spec.square for i in spec.implies), spec.name
+
+
+def test_a_structure_together_with_its_implications_is_the_structure() -> None:
+    x = draw([S.POSITIVE_DEFINITE_PART, S.POSITIVE_DETERMINANT], seed=4)
+    np.testing.assert_array_equal(x, draw([S.POSITIVE_DEFINITE_PART], seed=4))
+    assert (np.linalg.det(x) > 0).all()
+
+
+def test_new_structures_are_not_symmetric() -> None:
+    for structure in (S.REAL_DISTINCT_EIGENVALUES, S.POSITIVE_DEFINITE_PART):
+        x = draw([structure])
+        assert not holds(S.SYMMETRIC, x).any(), structure
+        assert not holds(S.SYMMETRIC, direction(VarSpec(SQUARE, frozenset({structure})),
+                                                SIZES_USED, BATCH,
+                                                np.random.default_rng(0), "X")).any()
