@@ -18,6 +18,20 @@ class KatexError(RuntimeError):
     """KaTeX could not render a formula, or could not be started."""
 
 
+def missing_prerequisites(root: Path) -> list[str]:
+    """What rendering math at build time lacks in the project ``root``, each with the command
+    that installs it; empty when Node.js and the KaTeX package are there."""
+    problems = []
+    if shutil.which("node") is None:
+        problems.append("Node.js is not installed (the site renders its math with it): "
+                        "install it, e.g. sudo apt-get install nodejs npm, then run npm ci "
+                        f"in {root}")
+    if not (root / "node_modules" / "katex" / "dist" / "katex.min.css").is_file():
+        problems.append(f"the KaTeX npm package is not installed in {root / 'node_modules'}: "
+                        f"run npm ci in {root} (./install.sh does it)")
+    return problems
+
+
 def katex_dist(root: Path) -> Path:
     """The folder of KaTeX's CSS and fonts in the project's node_modules."""
     dist = root / "node_modules" / "katex" / "dist"
