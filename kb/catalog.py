@@ -29,12 +29,27 @@ if TYPE_CHECKING:
     from kb.match import Match
 
 
+PACKAGE = Path(__file__).resolve().parent
+BUNDLED_ROOT = PACKAGE / "_catalog"
+"""Where a wheel puts the catalog: pyproject.toml maps the repository's identities/ here."""
+CHECKOUT_ROOT = PACKAGE.parent / "identities"
+"""The catalog of the source checkout the package runs from (editable install, PYTHONPATH)."""
+
+
 def default_root() -> Path:
-    """``identities/`` of the working directory if there is one, else the project's."""
-    here = Path.cwd() / "identities"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "identities"
+    """The catalog that comes with the running package, whatever the working directory.
+
+    An installed wheel carries its catalog in ``kb/_catalog``; a source checkout (editable
+    install) has it in ``identities/`` beside ``kb/``. A folder named ``identities`` in the
+    working directory is never picked up silently: another catalog is always named, with
+    ``kb.load(path)`` or ``--root``. The rule is documented in site/api.md ("Which catalog").
+    """
+    return BUNDLED_ROOT if BUNDLED_ROOT.is_dir() else CHECKOUT_ROOT
+
+
+def is_bundled(root: Path) -> bool:
+    """Whether ``root`` is the read-only copy of the catalog installed with a wheel."""
+    return root.resolve() == BUNDLED_ROOT
 
 
 @dataclass
@@ -189,7 +204,8 @@ def record_ids(root: Path | None = None) -> list[str]:
 
 
 def load(path: Path | str | None = None) -> Catalog:
-    """The catalog at ``path`` (default: the project's ``identities/``).
+    """The catalog at ``path`` (default: the one that comes with the package, see
+    :func:`default_root`).
 
     Raises :class:`~kb.diagnostics.CatalogError` listing every problem if any record is
     invalid.

@@ -19,7 +19,7 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="The catalog folder (default: ./identities).")
+              help="The catalog folder (default: the catalog that comes with kb).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the failing draw of each failure.")
 @click.option("--repeat", type=click.IntRange(1, 1000), default=1, show_default=True,
               help="Verify each record under N independent seeds; it fails if any seed fails.")
@@ -102,7 +102,7 @@ def _identity(record_id: str, root: Path | None):
 
 
 _root_option = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-                            help="The catalog folder (default: ./identities).")
+                            help="The catalog folder (default: the catalog that comes with kb).")
 _layout_option = click.option("--layout", type=click.Choice(["denominator", "numerator"]),
                               default="denominator", show_default=True)
 
@@ -279,7 +279,7 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     import os
     import re
 
-    from kb.catalog import default_root, find_record
+    from kb.catalog import default_root, find_record, is_bundled
     from kb.schema import ID_PATTERN
     from kb.statement_types import STATEMENT_TYPES
 
@@ -290,6 +290,9 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
         raise click.BadParameter("use lowercase words joined by '-', e.g. trace-of-axb",
                                  param_hint="RECORD_ID")
     base = root or default_root()
+    if is_bundled(base):
+        raise click.ClickException("the catalog installed with the package is read-only: "
+                                   "name your catalog folder with --root")
     existing = find_record(record_id, base)
     if existing is not None:
         raise click.ClickException(f"{existing} already exists")
@@ -304,11 +307,32 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
 
 
 def _project_root() -> Path:
-    """The folder of mkdocs.yml: the working directory or the package's project."""
-    here = Path.cwd()
-    if (here / "mkdocs.yml").is_file():
-        return here
-    return Path(__file__).resolve().parent.parent
+    """The source checkout whose site is built: the one the package runs from (an editable
+    install), else the working directory (a wheel used in a checkout)."""
+    from kb.catalog import PACKAGE
+
+    for candidate in (PACKAGE.parent, Path.cwd()):
+        if (candidate / "mkdocs.yml").is_file():
+            return candidate
+    raise click.ClickException(
+        "the site is built from a source checkout of the project (mkdocs.yml, site/, "
+        "identities/): run this command in the repository's folder")
+
+
+def _check_site_tools(project: Path) -> None:
+    """Exit with what to run when a tool the site build needs is missing, before any work."""
+    import importlib.util
+
+    from kb.katex import missing_prerequisites
+
+    problems = missing_prerequisites(project)
+    if importlib.util.find_spec("mkdocs") is None:
+        problems.insert(0, "MkDocs is not installed: run ./install.sh, or "
+                           "pip install -e '.[site]' in the repository")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 @main.command()
@@ -327,13 +351,15 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     import shutil
     import tempfile
 
+    project = _project_root()
+    _check_site_tools(project)
+
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     from kb import site_hook
 
-    project = _project_root()
     catalog_root = (root or project / "identities").resolve()
     os.environ[site_hook.CATALOG_ENV] = str(catalog_root)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -372,7 +398,10 @@ def serve(port: int) -> None:
     """Live preview of the site; rebuilds when identities/ or kb/ change."""
     import os
 
+    project = _project_root()
+    _check_site_tools(project)
+
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    mkdocs_serve(str(_project_root() / "mkdocs.yml"), dev_addr=f"127.0.0.1:{port}")
+    mkdocs_serve(str(project / "mkdocs.yml"), dev_addr=f"127.0.0.1:{port}")

@@ -18,12 +18,28 @@ class KatexError(RuntimeError):
     """KaTeX could not render a formula, or could not be started."""
 
 
+_NO_NODE = ("Node.js is not installed (the site renders its math with it): install it, e.g. "
+            "sudo apt-get install nodejs npm, then run npm ci in {root}")
+_NO_KATEX = ("the KaTeX npm package is not installed in {root}/node_modules: run npm ci in "
+             "{root} (./install.sh does it)")
+
+
+def missing_prerequisites(root: Path) -> list[str]:
+    """What rendering math at build time lacks in the project ``root``, each with the command
+    that installs it; empty when Node.js and the KaTeX package are there."""
+    problems = []
+    if shutil.which("node") is None:
+        problems.append(_NO_NODE.format(root=root))
+    if not (root / "node_modules" / "katex" / "dist" / "katex.min.css").is_file():
+        problems.append(_NO_KATEX.format(root=root))
+    return problems
+
+
 def katex_dist(root: Path) -> Path:
     """The folder of KaTeX's CSS and fonts in the project's node_modules."""
     dist = root / "node_modules" / "katex" / "dist"
     if not (dist / "katex.min.css").is_file():
-        raise KatexError(f"KaTeX is not installed in {root / 'node_modules'}: run the "
-                         "README's install command (npm ci)")
+        raise KatexError(_NO_KATEX.format(root=root))
     return dist
 
 
@@ -38,7 +54,7 @@ class Katex:
     def _start(self) -> subprocess.Popen[str]:
         node = shutil.which("node")
         if node is None:
-            raise KatexError("Node.js is needed to render math: install it (see the README)")
+            raise KatexError(_NO_NODE.format(root=self.root))
         katex_dist(self.root)
         return subprocess.Popen(
             [node, str(BRIDGE)], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
