@@ -349,9 +349,9 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     except MkDocsException as exc:
         click.echo(str(exc).removeprefix("the catalog does not verify:\n"))
         sys.exit(1)
-    site_hook.PREVERIFIED[catalog_root] = data
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
     config = load_config(str(project / "mkdocs.yml"))
+    site_hook.hand_over(config, catalog_root, data)
     target = (site_dir or Path(config["site_dir"])).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
@@ -363,7 +363,7 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
         click.echo(f"error: the site did not build: {exc}", err=True)
         sys.exit(1)
     finally:
-        site_hook.PREVERIFIED.pop(catalog_root, None)
+        site_hook.hand_over(config, catalog_root, None)
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
