@@ -23,18 +23,11 @@ from kb.loader import (
     load_uncovered,
     record_files,
 )
+from kb.paths import default_root
 from kb.schema import Source, Uncovered
 
 if TYPE_CHECKING:
     from kb.match import Match
-
-
-def default_root() -> Path:
-    """``identities/`` of the working directory if there is one, else the project's."""
-    here = Path.cwd() / "identities"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "identities"
 
 
 @dataclass

@@ -75,6 +75,19 @@ def _catalog(root: Path | None):
     return catalog
 
 
+def _lookup_index(root: Path | None):
+    """The prebuilt lookup index of the catalog, or exit with every problem printed."""
+    from kb.lookup import lookup_index
+    from kb.paths import default_root
+
+    index, problems = lookup_index(root or default_root())
+    if index is None:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1)
+    return index
+
+
 def _identity(record_id: str, root: Path | None):
     """One identity, loaded alone from its file; an unknown id suggests close ones."""
     import difflib
@@ -112,8 +125,7 @@ def search(query: tuple[str, ...], limit: int, root: Path | None) -> None:
 
     Exits with 1 when nothing matches.
     """
-    catalog = _catalog(root)
-    hits = catalog.search(" ".join(query), limit=limit)
+    hits = _lookup_index(root).search(" ".join(query), limit=limit)
     for identity in hits:
         click.echo(f"{identity.id:40s} {identity.title}")
     if not hits:
@@ -201,9 +213,9 @@ def match_command(expression: str, wrt: str, shapes: tuple[str, ...], layout: st
         if not name or len(parts) != 2:
             raise click.BadParameter(f"'{item}': write NAME=ROWS,COLS", param_hint="--shape")
         given[name.strip()] = (parts[0], parts[1])
-    catalog = _catalog(root)
+    index = _lookup_index(root)
     try:
-        matches = catalog.match(expression, wrt, shapes=given or None, layout=layout)
+        matches = index.match(expression, wrt, shapes=given or None, layout=layout)
     except ExpressionError as exc:
         click.echo(f"error: {exc.message}\n  {exc.caret().replace(chr(10), chr(10) + '  ')}",
                    err=True)
