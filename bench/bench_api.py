@@ -1,19 +1,33 @@
-"""Benchmark the lookup API and command line. Run from the project root:
-``python bench/bench_api.py``. Prints figures; asserts nothing.
+"""Benchmark the lookup API and command line, against a baseline commit in the same run.
 
-- whole-process time of ``kb show ID`` (Python start-up included);
-- latency of ``cat.search`` (median and 99th percentile) on the catalog and on a synthetic
-  catalog of 10,000 records (the real records cloned under new ids and titles);
-- latency of ``cat.match`` on the catalog.
+Run from the project root, e.g.::
+
+    python bench/bench_api.py --baseline d92daed --sizes 1000,3000,10000
+
+Prints figures; asserts nothing.
+
+- whole-process time and peak memory of ``kb show``, ``kb search`` and ``kb match`` on the
+  real catalog and on synthetic catalogs of the given sizes (the real records copied under new
+  ids), with this tree and with the baseline; ``kb search`` is timed on its first run (which
+  builds the lookup index) and on later runs (which read it);
+- in-process latency of ``cat.search`` (median and 99th percentile) on the catalog and on a
+  synthetic in-memory catalog of 10,000 records, and of ``cat.match`` on the catalog.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
+
+from bench_site import PROJECT, baseline_checkout, sizes, synthetic_catalog
 
 import kb
 from kb.catalog import Catalog
@@ -24,6 +38,8 @@ QUERIES = ["log det", "logdet", "trace", "tr AXB", "inverse", "frobenius norm",
            "derivation"]
 MATCHES = [("tr(C W D)", "W"), ("log(det(S))", "S"), ("b^T W^T a", "W"), ("tr(W)", "W"),
            ("x^T Q x", "x"), ("tr(W^T W)", "W"), ("a^T W^{-1} b", "W"), ("det(W)", "W")]
+COMMANDS = {"show": ["show", "log-det"], "search": ["search", "log", "det"],
+            "match": ["match", "log(det(S))", "--wrt", "S"]}
 
 
 def percentiles(samples: list[float]) -> str:
@@ -41,6 +57,38 @@ def timed(func, repeat: int) -> list[float]:
     return out
 
 
+def run(code: Path, args: list[str], root: Path, cache: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak MiB of one `kb` process."""
+    env = {**os.environ, "PYTHONPATH": str(code), "KB_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    process = subprocess.Popen(["kb", *args, "--root", str(root)], cwd=code, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"kb {' '.join(args)} failed with {code}")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def processes(label: str, code: Path, root: Path, records: int, cache: Path,
+              repeat: int) -> dict[str, float]:
+    """Median whole-process figures of each command; `kb search` also on its first run."""
+    first = run(code, COMMANDS["search"], root, cache)
+    print(f"{label:22s} {records:6d}  kb search, first run   wall {first[0]:6.2f} s  "
+          f"cpu {first[1]:6.2f} s  peak {first[2]:5.0f} MiB", flush=True)
+    out = {}
+    for name, args in COMMANDS.items():
+        runs = sorted(run(code, args, root, cache) for _ in range(repeat))
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        peak = max(r[2] for r in runs)
+        out[name] = cpu
+        print(f"{label:22s} {records:6d}  kb {name:16s}    wall {wall:6.2f} s  "
+              f"cpu {cpu:6.2f} s  peak {peak:5.0f} MiB", flush=True)
+    print(f"{label:22s} {records:6d}  kb search / kb show (cpu): "
+          f"{out['search'] / out['show']:.2f}", flush=True)
+    return out
+
+
 def synthetic(catalog: Catalog, size: int) -> Catalog:
     rng = random.Random(0)
     words = sorted({w for i in catalog for w in i.title.lower().split()})
@@ -54,15 +102,7 @@ def synthetic(catalog: Catalog, size: int) -> Catalog:
     return big
 
 
-def main() -> None:
-    runs = []
-    for _ in range(10):
-        start = time.perf_counter()
-        subprocess.run(["kb", "show", "log-det"], check=True, capture_output=True)
-        runs.append(time.perf_counter() - start)
-    runs.sort()
-    print(f"`kb show log-det` whole process: best {runs[0]:.3f} s, median {runs[5]:.3f} s")
-
+def in_process() -> None:
     catalog = kb.load()
     catalog.search("warm up")
     samples = [t for q in QUERIES for t in timed(lambda q=q: catalog.search(q), 50)]
@@ -78,6 +118,32 @@ def main() -> None:
     catalog.match("tr(W)", "W")
     samples = [t for e, w in MATCHES for t in timed(lambda e=e, w=w: catalog.match(e, w), 20)]
     print(f"match on the catalog ({len(catalog)} records): {percentiles(samples)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=sizes, default=[1000, 3000, 10000],
+                        help="synthetic catalog sizes (default 1000,3000,10000)")
+    parser.add_argument("--baseline", metavar="REV", help="a commit to measure as well")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per command (default 5)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = baseline_checkout(args.baseline, tmp / "baseline") if args.baseline else None
+        catalogs = [(PROJECT / "identities", 0)]
+        for count in args.sizes:
+            root = tmp / f"catalog-{count}" / "identities"
+            catalogs.append((root, synthetic_catalog(root, count, verified=False)))
+        real = sum(1 for p in (PROJECT / "identities").rglob("*.yaml")
+                   if p.stem not in ("sources", "uncovered"))
+        for root, count in catalogs:
+            records = count or real
+            if base is not None:
+                processes(f"baseline {args.baseline}", base, root, records,
+                          tmp / f"cache-base-{records}", args.repeat)
+            processes("this tree", PROJECT, root, records, tmp / f"cache-{records}",
+                      args.repeat)
+    in_process()
 
 
 if __name__ == "__main__":

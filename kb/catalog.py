@@ -23,33 +23,11 @@ from kb.loader import (
     load_uncovered,
     record_files,
 )
+from kb.paths import default_root
 from kb.schema import Source, Uncovered
 
 if TYPE_CHECKING:
     from kb.match import Match
-
-
-PACKAGE = Path(__file__).resolve().parent
-BUNDLED_ROOT = PACKAGE / "_catalog"
-"""Where a wheel puts the catalog: pyproject.toml maps the repository's identities/ here."""
-CHECKOUT_ROOT = PACKAGE.parent / "identities"
-"""The catalog of the source checkout the package runs from (editable install, PYTHONPATH)."""
-
-
-def default_root() -> Path:
-    """The catalog that comes with the running package, whatever the working directory.
-
-    An installed wheel carries its catalog in ``kb/_catalog``; a source checkout (editable
-    install) has it in ``identities/`` beside ``kb/``. A folder named ``identities`` in the
-    working directory is never picked up silently: another catalog is always named, with
-    ``kb.load(path)`` or ``--root``. The rule is documented in site/api.md ("Which catalog").
-    """
-    return BUNDLED_ROOT if BUNDLED_ROOT.is_dir() else CHECKOUT_ROOT
-
-
-def is_bundled(root: Path) -> bool:
-    """Whether ``root`` is the read-only copy of the catalog installed with a wheel."""
-    return root.resolve() == BUNDLED_ROOT
 
 
 @dataclass

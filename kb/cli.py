@@ -79,12 +79,26 @@ def _catalog(root: Path | None):
     return catalog
 
 
+def _lookup_index(root: Path | None):
+    """The prebuilt lookup index of the catalog, or exit with every problem printed."""
+    from kb.lookup import lookup_index
+    from kb.paths import default_root
+
+    index, problems = lookup_index(root or default_root())
+    if index is None:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1)
+    return index
+
+
 def _identity(record_id: str, root: Path | None):
     """One identity, loaded alone from its file; an unknown id suggests close ones."""
     import difflib
 
-    from kb.catalog import default_root, find_record, record_ids
+    from kb.catalog import find_record, record_ids
     from kb.loader import find_sources, load_record, load_sources
+    from kb.paths import default_root
 
     base = root or default_root()
     path = find_record(record_id, base)
@@ -116,8 +130,7 @@ def search(query: tuple[str, ...], limit: int, root: Path | None) -> None:
 
     Exits with 1 when nothing matches.
     """
-    catalog = _catalog(root)
-    hits = catalog.search(" ".join(query), limit=limit)
+    hits = _lookup_index(root).search(" ".join(query), limit=limit)
     for identity in hits:
         click.echo(f"{identity.id:40s} {identity.title}")
     if not hits:
@@ -197,9 +210,9 @@ def match_command(expression: str, wrt: str, shapes: tuple[str, ...], layout: st
         if not name or len(parts) != 2:
             raise click.BadParameter(f"'{item}': write NAME=ROWS,COLS", param_hint="--shape")
         given[name.strip()] = (parts[0], parts[1])
-    catalog = _catalog(root)
+    index = _lookup_index(root)
     try:
-        matches = catalog.match(expression, wrt, shapes=given or None, layout=layout)
+        matches = index.match(expression, wrt, shapes=given or None, layout=layout)
     except ExpressionError as exc:
         click.echo(f"error: {exc.message}\n  {exc.caret().replace(chr(10), chr(10) + '  ')}",
                    err=True)
@@ -279,7 +292,8 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     import os
     import re
 
-    from kb.catalog import default_root, find_record, is_bundled
+    from kb.catalog import find_record
+    from kb.paths import default_root, is_bundled
     from kb.schema import ID_PATTERN
     from kb.statement_types import STATEMENT_TYPES
 
@@ -309,7 +323,7 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
 def _project_root() -> Path:
     """The source checkout whose site is built: the one the package runs from (an editable
     install), else the working directory (a wheel used in a checkout)."""
-    from kb.catalog import PACKAGE
+    from kb.paths import PACKAGE
 
     for candidate in (PACKAGE.parent, Path.cwd()):
         if (candidate / "mkdocs.yml").is_file():
@@ -368,9 +382,9 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     except MkDocsException as exc:
         click.echo(str(exc).removeprefix("the catalog does not verify:\n"))
         sys.exit(1)
-    site_hook.PREVERIFIED[catalog_root] = data
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
     config = load_config(str(project / "mkdocs.yml"))
+    site_hook.hand_over(config, catalog_root, data)
     target = (site_dir or Path(config["site_dir"])).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
@@ -382,7 +396,7 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
         click.echo(f"error: the site did not build: {exc}", err=True)
         sys.exit(1)
     finally:
-        site_hook.PREVERIFIED.pop(catalog_root, None)
+        site_hook.hand_over(config, catalog_root, None)
     old = target.with_name(target.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():

@@ -82,6 +82,11 @@ class Identity:
     @property
     def operations(self) -> list[str]:
         """The operations the statement uses: function names and operators."""
+        return list(self._operations)
+
+    @cached_property
+    def _operations(self) -> tuple[str, ...]:
+        # A walk of every tree: done once per identity, since pages and indexes ask often.
         ops: set[str] = set()
         for tree in self.statement.trees.values():
             for node in tree.walk():
@@ -90,7 +95,7 @@ class Identity:
                     name = FUNCTIONS[node.func].facet
                 if name:
                     ops.add(name)
-        return sorted(ops)
+        return tuple(sorted(ops))
 
     @property
     def structures(self) -> list[str]:

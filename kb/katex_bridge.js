@@ -1,25 +1,20 @@
-// Renders TeX with KaTeX for the site build: one JSON request per line on stdin
-// ({"tex": "...", "display": true}), one JSON answer per line on stdout
-// ({"html": "..."} or {"error": "..."}). Started once per build by kb/katex.py.
+// Renders TeX with KaTeX for the site build, in batches: one JSON request per line on stdin
+// ({"options": {...}, "formulas": [["tex", display], ...]}), one JSON answer per line on
+// stdout (a list of {"html": "..."} or {"error": "..."}, in the order asked).
+// Started at most once per build by kb/katex.py, and only when a formula is not cached.
 "use strict";
 const katex = require("katex");
 const readline = require("readline");
 
 const lines = readline.createInterface({ input: process.stdin, terminal: false });
 lines.on("line", (line) => {
-  let answer;
-  try {
-    const request = JSON.parse(line);
-    answer = {
-      html: katex.renderToString(request.tex, {
-        displayMode: Boolean(request.display),
-        throwOnError: true,
-        strict: "error",
-        output: "htmlAndMathml",
-      }),
-    };
-  } catch (err) {
-    answer = { error: String(err && err.message ? err.message : err) };
-  }
-  process.stdout.write(JSON.stringify(answer) + "\n");
+  const request = JSON.parse(line);
+  const answers = request.formulas.map(([tex, display]) => {
+    try {
+      return { html: katex.renderToString(tex, { ...request.options, displayMode: Boolean(display) }) };
+    } catch (err) {
+      return { error: String(err && err.message ? err.message : err) };
+    }
+  });
+  process.stdout.write(JSON.stringify(answers) + "\n");
 });

@@ -12,12 +12,13 @@ from __future__ import annotations
 import html
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kb.identity import Identity
 from kb.latex import latex, latex_name
 from kb.layouts import LAYOUTS
+from kb.related import related_identities
 from kb.render_checks import step_errors, step_latex, verification_html
 from kb.results import Report
 from kb.schema import Source, Uncovered
@@ -249,19 +250,6 @@ def _erratum(identity: Identity, report: Report, sources: Mapping[str, Source]) 
     return "\n".join(parts)
 
 
-def related_identities(identity: Identity, others: Iterable[Identity], n: int = 5
-                       ) -> list[Identity]:
-    """The identities sharing the most tags and operations with this one."""
-    mine = set(identity.tags) | set(identity.operations)
-    scored = []
-    for other in others:
-        if other.id == identity.id:
-            continue
-        theirs = set(other.tags) | set(other.operations)
-        shared = len(mine & theirs)
-        if shared:
-            scored.append((-shared / len(mine | theirs), other.id, other))
-    return [other for *_, other in sorted(scored)[:n]]
 
 
 # ---- cheat-sheets, sources, errata, browse -----------------------------------------------
@@ -429,10 +417,10 @@ def site_pages(data: SiteData) -> dict[str, str]:
     cited_by = data.cited_by()
     by_id = {i.id: i for i in data.identities}
     ordinary = [i for i in data.identities if i.type != "derivation"]
+    related = related_identities(ordinary)
     for identity in ordinary:
-        related = related_identities(identity, ordinary)
         pages[f"identities/{identity.id}.md"] = identity_page(
-            identity, data.reports[identity.id], data.sources, related,
+            identity, data.reports[identity.id], data.sources, related[identity.id],
             f"{identity.id}/{identity.id}.yaml", cited_by.get(identity.id, []))
     for derivation in data.derivations():
         pages[f"derivations/{derivation.id}.md"] = derivation_page(

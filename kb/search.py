@@ -14,11 +14,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb.functions import FUNCTIONS
-from kb.identity import Identity
+
+if TYPE_CHECKING:
+    from kb.identity import Identity
 
 FIELD_WEIGHTS = {"title": 3.0, "aliases": 3.0, "tags": 2.0, "operations": 1.5, "id": 1.0,
                  "expression": 1.0}

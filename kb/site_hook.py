@@ -1,10 +1,18 @@
 """The MkDocs hook: the site is generated from the verified catalog at build time.
 
-``on_config`` loads and verifies the catalog and stops the build with the same
-``path:line:col: message`` lines as ``kb verify`` if anything is invalid or fails, so no page
-of an unverified identity is ever written. ``on_files`` adds the generated pages (rendered by
-:mod:`kb.render`), each record's YAML, the browse index and KaTeX's CSS and fonts.
-``on_page_content`` renders every formula with KaTeX, so pages need no script for math.
+``on_config`` loads and verifies the catalog (unless ``kb build`` handed it over verified,
+see :func:`hand_over`) and stops the build with the same ``path:line:col: message`` lines as
+``kb verify`` if anything is invalid or fails, so no page of an unverified identity is ever
+written. ``on_files`` adds the generated pages (rendered by :mod:`kb.render`), each record's
+YAML, the browse index and KaTeX's CSS and fonts, and renders all their math in batches.
+
+Math is kept out of the page content the search plugin indexes: ``on_page_content`` leaves a
+marker per formula (in an element marked ``data-search-exclude``), and ``on_post_page`` puts
+KaTeX's HTML in the written page. The search index is built without parsing KaTeX markup.
+
+The navigation does not grow with the catalog: cheat-sheets are listed by topic (one per
+folder), derivations and identities are reached from index pages, so every page carries the
+same navigation at 300 records as at 10,000.
 """
 
 from __future__ import annotations
@@ -23,17 +31,25 @@ from kb.render import SiteData, browse_json, site_pages, topic_title
 from kb.verify import verify_catalog
 
 CATALOG_ENV = "KB_CATALOG"
+CACHE_ENV = "KB_CACHE_DIR"
 PREVERIFIED: dict[Path, SiteData] = {}
 _state: dict = {}
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
+_MARKER = re.compile(r"<!--kb-math:(\d+)-->")
 
 
 def catalog_root(config) -> Path:
     """The catalog folder: $KB_CATALOG, or identities/ beside mkdocs.yml."""
     project = Path(config.config_file_path).resolve().parent
     return Path(os.environ.get(CATALOG_ENV) or project / "identities").resolve()
+
+
+def cache_dir(project: Path) -> Path:
+    """Where the build keeps what it can reuse (rendered formulas): $KB_CACHE_DIR, or
+    build/.cache beside mkdocs.yml; never inside the published site."""
+    return Path(os.environ.get(CACHE_ENV) or project / "build" / ".cache").resolve()
 
 
 def verified_site_data(root: Path) -> SiteData:
@@ -47,19 +63,32 @@ def verified_site_data(root: Path) -> SiteData:
     return SiteData(list(catalog), run.reports, catalog.sources, catalog.uncovered)
 
 
+def hand_over(config, root: Path, data: SiteData | None) -> None:
+    """Give the verified catalog to the hook module MkDocs will call (None takes it back).
+
+    MkDocs loads ``hooks:`` by file path, as a module of its own (named ``kb/site_hook.py``,
+    not ``kb.site_hook``): data stored in this module would never reach it, and the build
+    would load and verify the catalog a second time.
+    """
+    for hook in config["hooks"].values():
+        if isinstance(getattr(hook, "PREVERIFIED", None), dict):
+            if data is None:
+                hook.PREVERIFIED.pop(root.resolve(), None)
+            else:
+                hook.PREVERIFIED[root.resolve()] = data
+
+
 def on_config(config):
     root = catalog_root(config)
     # `kb build` has verified the catalog already; a plain `mkdocs build` verifies here.
     data = PREVERIFIED.pop(root, None) or verified_site_data(root)
     _state["data"] = data
-    _state["project"] = Path(config.config_file_path).resolve().parent
-    _state["katex"] = Katex(_state["project"])
+    _state["project"] = project = Path(config.config_file_path).resolve().parent
+    _state["katex"] = Katex(project, cache_dir(project) / "katex")
+    _state["math"] = {}
     sheets = [{"Overview": "cheatsheets/index.md"}] + [
         {topic_title(topic): f"cheatsheets/{topic}.md"} for topic in data.topics()]
-    derivations = [{"Overview": "derivations/index.md"}] + [
-        {d.title: f"derivations/{d.id}.md"} for d in data.derivations()]
-    sections = {"cheatsheets/index.md": ("Cheat-sheets", sheets),
-                "derivations/index.md": ("Derivations", derivations)}
+    sections = {"cheatsheets/index.md": ("Cheat-sheets", sheets)}
     config.nav = [_expand(item, sections) for item in config.nav or []]
     return config
 
@@ -75,7 +104,8 @@ def _expand(item, sections):
 
 def on_files(files: Files, config) -> Files:
     data: SiteData = _state["data"]
-    for path, content in site_pages(data).items():
+    pages = site_pages(data)
+    for path, content in pages.items():
         files.append(File.generated(config, path, content=content))
     for identity in data.identities:
         folder = "derivations" if identity.type == "derivation" else "identities"
@@ -84,6 +114,8 @@ def on_files(files: Files, config) -> Files:
     files.append(File.generated(config, "browse.json", content=browse_json(data)))
     try:
         dist = katex_dist(_state["project"])
+        # Every generated formula in a few batches now, rather than page by page later.
+        _state["katex"].render_many(f for content in pages.values() for f in formulas(content))
     except KatexError as exc:
         raise PluginError(str(exc)) from None
     for asset in [dist / "katex.min.css", *sorted((dist / "fonts").glob("*.woff2"))]:
@@ -92,17 +124,41 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
+def formulas(page_html: str) -> list[tuple[str, bool]]:
+    """The (TeX, display) of every arithmatex formula of a page, in order of appearance
+    within each kind."""
+    return ([(html.unescape(m.group(1)).strip(), True) for m in _DISPLAY.finditer(page_html)]
+            + [(html.unescape(m.group(1)).strip(), False) for m in _INLINE.finditer(page_html)])
+
+
 def render_math(page_html: str, katex: Katex) -> str:
     """Every arithmatex formula of a page rendered by KaTeX, kept out of the search index."""
+    return fill_math(*mark_math(page_html, katex))
+
+
+def mark_math(page_html: str, katex: Katex) -> tuple[str, list[str]]:
+    """The page with a marker in place of each formula (inside an element the search index
+    skips), and the rendered formulas the markers number."""
+    katex.render_many(formulas(page_html))
+    rendered: list[str] = []
+
+    def marker(tex: str, display: bool) -> str:
+        rendered.append(katex.render(html.unescape(tex).strip(), display))
+        return f"<!--kb-math:{len(rendered) - 1}-->"
+
     def display(match: re.Match) -> str:
-        rendered = katex.render(html.unescape(match.group(1)).strip(), display=True)
-        return f'<div class="kb-math kb-display" data-search-exclude>{rendered}</div>'
+        return (f'<div class="kb-math kb-display" data-search-exclude>'
+                f"{marker(match.group(1), True)}</div>")
 
     def inline(match: re.Match) -> str:
-        rendered = katex.render(html.unescape(match.group(1)).strip())
-        return f"<kb-math data-search-exclude>{rendered}</kb-math>"
+        return f"<kb-math data-search-exclude>{marker(match.group(1), False)}</kb-math>"
 
-    return _INLINE.sub(inline, _DISPLAY.sub(display, page_html))
+    return _INLINE.sub(inline, _DISPLAY.sub(display, page_html)), rendered
+
+
+def fill_math(page_html: str, rendered: list[str]) -> str:
+    """The markers of :func:`mark_math` replaced by the rendered formulas."""
+    return _MARKER.sub(lambda m: rendered[int(m.group(1))], page_html)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -118,9 +174,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 def on_page_content(page_html: str, page, config, files) -> str:
     try:
-        return render_math(page_html, _state["katex"])
+        marked, rendered = mark_math(page_html, _state["katex"])
     except KatexError as exc:
         raise PluginError(f"{page.file.src_uri}: {exc}") from None
+    _state["math"][page.file.src_uri] = rendered
+    return marked
+
+
+def on_post_page(output: str, page, config) -> str:
+    """The written page, with KaTeX's HTML where the markers were."""
+    rendered = _state["math"].pop(page.file.src_uri, [])
+    return fill_math(output, rendered) if rendered else output
 
 
 def on_post_build(config) -> None:

@@ -7,6 +7,7 @@ plus one record with hostile text, built once per test session into a temporary 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,16 @@ sources:
   - ref: seed-002-ang
     locator: "Example"
 """
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_caches(tmp_path_factory) -> Iterator[None]:
+    """The build's formula cache and the lookup index live in a temporary folder, not in
+    the project or the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KB_CACHE_DIR", str(tmp_path_factory.mktemp("kb-cache")))
+    yield
+    mp.undo()
 
 
 @pytest.fixture

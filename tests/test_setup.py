@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import kb
-from kb import catalog
+from kb import catalog, paths
 from kb.cli import main
 from kb.katex import missing_prerequisites
 from tests.conftest import CATALOG, PROJECT
@@ -59,7 +59,7 @@ def test_kb_build_without_katex_says_to_run_npm_ci(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A checkout without node_modules, used with a package installed elsewhere.
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
-    monkeypatch.setattr(catalog, "PACKAGE", tmp_path / "site-packages" / "kb")
+    monkeypatch.setattr(paths, "PACKAGE", tmp_path / "site-packages" / "kb")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 1
