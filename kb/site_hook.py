@@ -9,6 +9,7 @@ of an unverified identity is ever written. ``on_files`` adds the generated pages
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -51,6 +52,7 @@ def on_config(config):
     root = catalog_root(config)
     # `kb build` has verified the catalog already; a plain `mkdocs build` verifies here.
     data = PREVERIFIED.pop(root, None) or verified_site_data(root)
+    data = dataclasses.replace(data, site_url=config.site_url or None)
     _state["data"] = data
     _state["project"] = Path(config.config_file_path).resolve().parent
     _state["katex"] = Katex(_state["project"])
