@@ -274,7 +274,9 @@ def test_cheat_sheets_fit_the_column(sized_page: Page, site: Path) -> None:
 
 def test_long_formulas_on_record_pages_have_a_cue(sized_page: Page) -> None:
     for path in ("derivations/gaussian-log-likelihood-covariance-derivation/",
-                 "identities/log-det/"):
+                 "derivations/two-layer-network-first-layer-derivation/",
+                 "identities/trace-inverse-a-plus-xtcx-xtbx-symmetric/",
+                 "identities/woodbury-identity/", "errata/"):
         sized_page.goto(path)
         sized_page.wait_for_timeout(100)
         assert sized_page.evaluate(FITS) == [], path

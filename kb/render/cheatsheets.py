@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 
 from kb.identity import Identity
+from kb.latex import latex
 from kb.layouts import LAYOUTS
-from kb.render.blocks import copy_button
+from kb.render.blocks import copy_button, left
 from kb.render.labels import conditions, source_label
 from kb.render.markup import (
     esc,
@@ -64,19 +65,34 @@ def _short_reference(name: str, locator: str, width: int = 24) -> str:
     return f"{name}, {locator}" if len(locator) <= width else name
 
 
-def _entry(identity: Identity, sources: Mapping[str, Source], depth: int) -> str:
-    forms = []
-    if identity.type == "derivative" and identity.kind != "scalar-by-scalar":
-        for layout in LAYOUTS:
-            tex = identity.latex(layout)
-            forms.append(f'<div class="kb-entry-form kb-{layout}">'
-                         f'<div class="kb-math-box">{math(tex, True)}</div>'
-                         f"{copy_button(tex, f'{layout} layout')}</div>")
-    else:
+def _forms(identity: Identity) -> list[str]:
+    """The statement: for a derivative, its left side once and each layout's result after
+    it, so a narrow column wraps at the equals sign and the page carries one left side."""
+    if identity.type != "derivative" or identity.kind == "scalar-by-scalar":
         tex = identity.latex()
         what = "statement" if identity.type != "derivative" else "derivative"
-        forms.append(f'<div class="kb-entry-form"><div class="kb-math-box">{math(tex, True)}'
-                     f"</div>{copy_button(tex, what)}</div>")
+        return [f'<div class="kb-entry-form"><div class="kb-math-box">{math(tex, True)}'
+                f"</div>{copy_button(tex, what)}</div>"]
+    lefts = {layout: left(identity, layout) for layout in LAYOUTS}
+    if len(set(lefts.values())) > 1:  # the layouts differ on the left too: whole statements
+        return [f'<div class="kb-entry-form kb-{layout}"><div class="kb-math-box">'
+                f"{math(identity.latex(layout), True)}</div>"
+                f"{copy_button(identity.latex(layout), f'{layout} layout')}</div>"
+                for layout in LAYOUTS]
+    results = "".join(
+        f'<div class="kb-rhs kb-{layout}">'
+        f"{math('= ' + latex(identity.result_tree(layout)), True)}</div>"
+        for layout in LAYOUTS)
+    buttons = "".join(f'<span class="kb-{layout}">'
+                      f"{copy_button(identity.latex(layout), f'{layout} layout')}</span>"
+                      for layout in LAYOUTS)
+    return [f'<div class="kb-entry-form"><div class="kb-math-box kb-split">'
+            f'<div class="kb-lhs">{math(lefts["denominator"], True)}</div>{results}</div>'
+            f"{buttons}</div>"]
+
+
+def _entry(identity: Identity, sources: Mapping[str, Source], depth: int) -> str:
+    forms = _forms(identity)
     meta = []
     if conditions(identity):
         meta.append(f'<span class="kb-entry-when">When {esc(conditions(identity))}.</span>')
