@@ -9,7 +9,8 @@ one record page (``log-det``: its HTML alone and with its CSS, JS and fonts), th
 site's size and the search index's size. This tree is built twice on the real catalog: cold
 (empty formula cache) and warm (the cache of the cold build), since the cache is what makes
 a second build cheaper. Then, unless ``--no-browser``, the time until the largest
-cheat-sheet's math is rendered in headless Chromium.
+cheat-sheet's math is rendered in headless Chromium, and the weight and time to
+DOMContentLoaded of the browse page next to the largest cheat-sheet's.
 
 Run from the project root, e.g.::
 
@@ -198,6 +199,53 @@ def render_time(site: Path, url_path: str, runs: int = 5) -> list[float]:
     return times
 
 
+def load_times(site: Path, url_path: str, ready: str | None = None, runs: int = 5
+               ) -> tuple[float, float]:
+    """Median time to DOMContentLoaded and until ``ready`` (a CSS selector) is in the page,
+    in ms, cold cache."""
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{url_path}"
+    dcl, shown = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url, wait_until="domcontentloaded")
+            if ready:
+                page.locator(ready).first.wait_for(state="attached", timeout=60_000)
+            dcl.append(page.evaluate("performance.getEntriesByType('navigation')[0]"
+                                     ".domContentLoadedEventEnd"))
+            shown.append(page.evaluate("performance.now()"))
+            context.close()
+        browser.close()
+    server.shutdown()
+    return sorted(dcl)[runs // 2], sorted(shown)[runs // 2]
+
+
+def page_report(sites: dict[str, Path]) -> None:
+    """The browse page next to the largest cheat-sheet, for each built site."""
+    print("page weights and load times (median of 5, cold cache):")
+    for name, site in sites.items():
+        sheets = sorted((site / "cheatsheets").glob("*/index.html"),
+                        key=lambda p: p.stat().st_size)
+        largest = sheets[-1]
+        browse = site / "browse" / "index.html"
+        for label, html, path, ready in (
+                (f"cheat-sheet {largest.parent.name}", largest,
+                 f"cheatsheets/{largest.parent.name}/", None),
+                ("browse", browse, "browse/", ".kb-browse-list[data-kb-ready]")):
+            elements = len(re.findall(r"<[a-zA-Z]", html.read_text(encoding="utf-8")))
+            dcl, shown = load_times(site, path, ready)
+            extra = f", list shown {shown:.0f} ms" if ready else ""
+            print(f"  {name:8} {label:32} {html.stat().st_size / 1024:7.0f} KiB HTML, "
+                  f"{elements:6} elements, DOMContentLoaded {dcl:5.0f} ms{extra}")
+
+
 def sizes(text: str) -> list[int]:
     return [int(s) for s in text.split(",") if s.strip()]
 
@@ -268,6 +316,7 @@ def main() -> None:
         render = sorted(render_time(first_site, f"cheatsheets/{largest.parent.name}/"))
         print(f"  load until all math is rendered (fonts ready), cold cache: best "
               f"{1000 * render[0]:.0f} ms, median {1000 * render[len(render) // 2]:.0f} ms")
+        page_report({"this tree": first_site})
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ same navigation at 300 records as at 10,000.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -82,6 +83,7 @@ def on_config(config):
     root = catalog_root(config)
     # `kb build` has verified the catalog already; a plain `mkdocs build` verifies here.
     data = PREVERIFIED.pop(root, None) or verified_site_data(root)
+    data = dataclasses.replace(data, site_url=config.site_url or None)
     _state["data"] = data
     _state["project"] = project = Path(config.config_file_path).resolve().parent
     _state["katex"] = Katex(project, cache_dir(project) / "katex")

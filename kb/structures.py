@@ -80,6 +80,12 @@ class StructureSpec:
     """The projection onto the tangent space; None when it is every matrix of the shape."""
     differentiable: bool = True
     """False where derivatives along the structure's manifold are not supported."""
+    label: str = ""
+    """The structure in words, as pages show it; the name with spaces when empty."""
+
+    @property
+    def words(self) -> str:
+        return self.label or str(self.name).replace("_", " ")
 
 
 # ---- building blocks of samplers ------------------------------------------------------------
@@ -188,7 +194,8 @@ _SPECS = [
     StructureSpec(S.SPD, "symmetric positive definite, eigenvalues in [0.5, 2]",
                   lambda rng, b, n, _: _with_diagonal(rng, b, n, _spread(rng, b, n)), _is_spd,
                   square=True, implies=frozenset({S.SYMMETRIC, S.INVERTIBLE,
-                                                  S.POSITIVE_DETERMINANT})),
+                                                  S.POSITIVE_DETERMINANT}),
+                  label="symmetric positive definite"),
     StructureSpec(S.INVERTIBLE, "singular values in [0.5, 2]", _invertible,
                   lambda x, tol: np.linalg.cond(x) < 1e6, square=True),
     StructureSpec(S.POSITIVE_DETERMINANT, "invertible with det > 0", _positive_determinant,
@@ -204,7 +211,7 @@ _SPECS = [
                   square=True, implies=frozenset({S.SYMMETRIC}), projector=_diagonal_part),
     StructureSpec(S.POSITIVE, "entries in [0.5, 2]",
                   lambda rng, b, r, c: rng.uniform(LOW, HIGH, (b, r, c)),
-                  lambda x, tol: (x > 0).all(axis=(-2, -1))),
+                  lambda x, tol: (x > 0).all(axis=(-2, -1)), label="positive entries"),
     StructureSpec(S.FULL_COLUMN_RANK, "at least as tall as wide, singular values in [0.5, 2]",
                   _full_column_rank,
                   lambda x, tol: (np.linalg.matrix_rank(x) == x.shape[-1])
@@ -212,21 +219,25 @@ _SPECS = [
     StructureSpec(S.SKEW_SYMMETRIC, "X^T = -X", lambda rng, b, n, _: _skew_part(
         rng.standard_normal((b, n, n))),
         lambda x, tol: np.abs(x + np.swapaxes(x, -1, -2)).max(axis=(-2, -1)) <= tol * _scale(x),
-        square=True, projector=_skew_part),
+        square=True, projector=_skew_part, label="skew-symmetric"),
     StructureSpec(S.DISTINCT_EIGENVALUES, "symmetric, eigenvalues 0.6 to 1.2 apart",
                   lambda rng, b, n, _: _with_diagonal(rng, b, n, _separated(rng, b, n)),
                   lambda x, tol: _is_symmetric(x, tol)
                   & (_gaps(np.linalg.eigvalsh(_symmetric_part(x))) > 0.5),
-                  square=True, implies=frozenset({S.SYMMETRIC})),
+                  square=True, implies=frozenset({S.SYMMETRIC}),
+                  label="symmetric, distinct eigenvalues"),
     StructureSpec(S.REAL_DISTINCT_EIGENVALUES, "V Λ V^{-1}, real eigenvalues 0.6 to 1.2 apart, "
-                  "cond(V) ≤ 4", _real_distinct, _is_real_distinct, square=True),
+                  "cond(V) ≤ 4", _real_distinct, _is_real_distinct, square=True,
+                  label="real distinct eigenvalues"),
     StructureSpec(S.POSITIVE_DEFINITE_PART, "spd plus skew-symmetric: (X + X^T)/2 has "
                   "eigenvalues in [0.5, 2]", _positive_definite_part,
                   lambda x, tol: np.linalg.eigvalsh(_symmetric_part(x)).min(axis=-1) > 0,
-                  square=True, implies=frozenset({S.INVERTIBLE, S.POSITIVE_DETERMINANT})),
+                  square=True, implies=frozenset({S.INVERTIBLE, S.POSITIVE_DETERMINANT}),
+                  label="positive definite symmetric part"),
     StructureSpec(S.SMALL, "entries normal with standard deviation 0.05 / √(rows·cols)",
                   lambda rng, b, r, c: rng.normal(0.0, 0.05 / np.sqrt(r * c), (b, r, c)),
-                  lambda x, tol: np.sqrt((x**2).sum(axis=(-2, -1))) < 0.5),
+                  lambda x, tol: np.sqrt((x**2).sum(axis=(-2, -1))) < 0.5,
+                  label="small (near zero)"),
 ]
 
 STRUCTURES: dict[Structure, StructureSpec] = {spec.name: spec for spec in _SPECS}

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import kb
 from kb.identity import Identity
-from kb.related import related_identities
+from kb.render.related import related_identities
 
 
 def pairwise(identity: Identity, others: list[Identity], n: int = 5) -> list[Identity]:

@@ -124,7 +124,7 @@ def test_conditions_are_located_and_explained(tmp_path: Path) -> None:
 
 
 def test_conditions_reach_the_page_and_the_statement(catalog) -> None:
-    from kb.render import identity_page
+    from kb.render.identity_page import identity_page
 
     identity = catalog.get("det-matrix-polynomial-second-derivative")
     assert [c.text for c in identity.statement.conditions] == [

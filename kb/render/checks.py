@@ -1,9 +1,8 @@
-"""How verification shows on the pages: the table of checks, and each derivation step as
-LaTeX with the relative error of its check (read from the report's structured outcomes)."""
+"""Derivation steps on the pages: each step as LaTeX, and the relative error of its check
+(read from the report's structured outcomes, never from its text)."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from kb import ast
@@ -14,17 +13,6 @@ from kb.schema import DerivationRecord
 if TYPE_CHECKING:
     from kb.derivation import CompiledStep
     from kb.identity import Identity
-
-
-def verification_html(report: Report) -> str:
-    """The verification section of a page: the method, the figures and every check."""
-    checks = "".join(f"<tr><td>{escape(name)}</td><td>{error:.1e}</td></tr>"
-                     for name, error in report.checks.items())
-    return (f'<p class="kb-verified">✔ Verified numerically: {escape(report.method)}; '
-            f"{report.draws} draws; worst relative error {report.worst_error:.1e}; "
-            f"seed {report.seed}.</p>\n"
-            '<table class="kb-checks"><thead><tr><th>Form</th><th>Worst relative error</th>'
-            f"</tr></thead><tbody>{checks}</tbody></table>")
 
 
 def step_errors(report: Report) -> dict[int, float]:
