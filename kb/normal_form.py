@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, fields, replace
 from kb import ast
 
 Term = tuple
-MAX_EXPANDED_POWER = 12
-"""A constant power up to this is expanded into factors; a larger one stays a power."""
+MAX_EXPANDED_FACTORS = 24
+"""A constant power is expanded into factors while that makes at most this many (so that
+nested powers such as ((X^9)^9)^9 stay small); a larger one stays a power."""
 MIN_RUN = 2
 """An ``X^k`` pattern takes a run of at least this many equal factors (k = 1 would make every
 record with a power a second, roundabout match of the plain one)."""
@@ -78,10 +79,11 @@ def _nf(node: ast.Node, dims: frozenset[str]) -> Term:
         case ast.Inverse(arg=arg):
             inner = _nf(arg, dims)
             return inner[1] if inner[0] == "inv" else ("inv", inner)
-        case ast.Power(arg=arg, exponent=k, symbolic=()) if 1 <= k <= MAX_EXPANDED_POWER:
-            return _flat("prod", [_nf(arg, dims)] * k)
         case ast.Power(arg=arg, exponent=k, symbolic=symbolic):
-            return ("pow", _nf(arg, dims), k, *(x for n, c in symbolic for x in (("sym", n), c)))
+            base = _nf(arg, dims)
+            if not symbolic and k >= 1 and k * len(factors(base)) <= MAX_EXPANDED_FACTORS:
+                return _flat("prod", [base] * k)
+            return ("pow", base, k, *(x for n, c in symbolic for x in (("sym", n), c)))
     attrs = tuple(getattr(node, f.name) for f in fields(node)
                   if f.name not in ("pos", "shape", "explicit", "layout")
                   and not isinstance(getattr(node, f.name), ast.Node | tuple))
@@ -237,7 +239,7 @@ def _unify(p: Term, t: Term, b: Binding) -> Iterator[Binding]:
         if t == p:
             yield b
         return
-    if _is_run(p) or (head == "prod" and any(_is_run(f) for f in p[1:])):
+    if (_is_run(p) and t[0] != "pow") or (head == "prod" and any(_is_run(f) for f in p[1:])):
         yield from _unify_seq(factors(p), factors(t), b)
         return
     if head != t[0] or len(p) != len(t):
@@ -284,8 +286,8 @@ def _unify_seq(ps: tuple[Term, ...], ts: tuple[Term, ...], b: Binding) -> Iterat
         return
     base = factors(first[1])
     name = first[3][1]
-    if ts and ts[0][0] == "pow":  # X^k against the user's own X^m
-        for found in _unify(first, ts[0], b):
+    if ts and ts[0][0] == "pow" and len(ts[0]) == len(first):  # X^k against a power of theirs
+        for found in _unify_all(first[1:], ts[0][1:], b):
             yield from _unify_seq(ps[1:], ts[1:], found)
     width = len(base)
     for count in range(MIN_RUN, len(ts) // width + 1):

@@ -72,3 +72,31 @@ def test_unconditional_records_rank_first(cat) -> None:
 ])
 def test_equal_spellings_match(cat, expression, wrt, record, derivative) -> None:
     assert answers(cat.match(expression, wrt), record) == [derivative]
+
+
+def test_no_match_contradicts_the_derive_corpus(cat) -> None:
+    """Every answer match gives without an unstated condition equals the corpus's, which is
+    itself checked against finite differences (tests/test_derive_corpus.py)."""
+    from tests.test_derive_corpus import Problem, entries, relative
+
+    wrong, answered = [], 0
+    for entry in entries("answer"):
+        problem = Problem(entry)
+        if problem.kind is None or entry.get("order", 1) != 1:
+            continue
+        shapes = {name: tuple(pair) for name, pair in entry["shapes"].items()}
+        found = cat.match(entry["expression"], entry["wrt"], shapes=shapes,
+                          structure=entry.get("structure"), limit=50)
+        for m in (m for m in found if not m.unstated):
+            answered += 1
+            error = relative(problem.predicted(m.derivative),
+                             problem.predicted(entry["expected"]))
+            if not error < 1e-8:
+                wrong.append(f"{entry['id']}: {m.identity.id} gives {m.derivative}")
+    assert not wrong, "\n".join(wrong)
+    assert answered >= 100
+
+
+def test_powers_of_powers_match_without_runaway(cat) -> None:
+    assert cat.match("tr(((X^{9})^{9})^{9})", "X") == []  # beyond every record's exponents
+    assert answers(cat.match("tr((X^2)^2)", "X"), "trace-x-power") == ["4 (X^{3})^T"]

@@ -87,3 +87,9 @@ def test_dimensions_are_not_symbols() -> None:
     assert unify(nf("x / c"), nf("y / m", {"m"})) is None  # a size is never a variable
     assert unify(nf("ones(n, 1)"), nf("ones(m, 1)")).dimensions == {"n": "m"}
     assert unify(nf("ones(n, 1)"), nf("ones(m, k)")) is None
+
+
+def test_nested_powers_stay_small() -> None:
+    term = nf("((X^{9})^{9})^{9}")
+    assert len(repr(term)) < 2000
+    assert nf("(X^2)^3") == nf("X^6") == ("prod",) + (("sym", "X"),) * 6
