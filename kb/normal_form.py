@@ -9,7 +9,9 @@ tuple, in which spellings that are equal for every value of the variables have o
   ``A^T + B^T``, ``(X^{-1})^T`` is ``(X^T)^{-1}``, the transpose of a 1×1 function (``tr``,
   ``det``, ``norm``, ``sum``, …) is itself, and ``X^T^T`` is ``X``;
 - constant integer powers are expanded (``X^3`` is ``X X X``), and ``(X^{-1})^{-1}`` is ``X``;
-- ``norm(v)^2`` is ``v^T v`` and ``norm_F(X)^2`` is ``tr(X^T X)``.
+- ``norm(v)^2`` is ``v^T v`` and ``norm_F(X)^2`` is ``tr(X^T X)`` (the norm of a row ``v`` is
+  that of the column ``v^T``; in an untyped tree, where shapes are unknown, a norm's argument
+  is taken for a column, and callers check such matches numerically).
 
 Terms carry no positions or shapes. Variables are ``("sym", name)``, dimension names used as
 numbers (``/ n``) are ``("dim", name)``; the dimension arguments of ``I(n)``, ``ones(n, 1)``
@@ -19,8 +21,8 @@ are ``("dim", name)`` or ``("lit", size)``. A power by an integer expression suc
 :func:`unify` finds a renaming of one term's variables, dimensions and integer exponents that
 makes it equal to another (an ``X^k`` takes a run of k ≥ 2 equal factors), and
 :func:`equal_up_to_renaming` says whether two terms are one expression in different names.
-Every rewrite here is an identity, so a match found on normal forms is true; callers that
-also try unsound guesses (:func:`variants`) check them numerically.
+On typed trees every rewrite here is an identity, so two trees with one normal form are
+equal; callers that also try unsound guesses (:func:`variants`) check them numerically.
 """
 
 from __future__ import annotations
@@ -79,6 +81,10 @@ def _nf(node: ast.Node, dims: frozenset[str]) -> Term:
         case ast.Inverse(arg=arg):
             inner = _nf(arg, dims)
             return inner[1] if inner[0] == "inv" else ("inv", inner)
+        case ast.Call(func="norm", args=(arg,)) if arg.shape is not None and arg.shape.is_row:
+            # norm(v) of a row is norm(v^T): every norm's argument is then a column, which
+            # makes norm(v)^2 = v^T v sound (an untyped argument is taken for a column).
+            return ("Call", "norm", False, transpose(_nf(arg, dims)))
         case ast.Power(arg=arg, exponent=k, symbolic=symbolic):
             base = _nf(arg, dims)
             if not symbolic and k >= 1 and k * len(factors(base)) <= MAX_EXPANDED_FACTORS:

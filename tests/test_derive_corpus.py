@@ -228,8 +228,15 @@ def test_engine_never_gives_a_wrong_answer() -> None:
         if status != "answer":
             continue
         problem = Problem(entry)
-        answer = _engine_answer(entry, result, problem)
-        error = relative(problem.predicted(answer), problem.predicted(entry["expected"]))
+        answer = "?"
+        try:
+            answer = _engine_answer(entry, result, problem)
+            # The whole derivative (or differential along the direction), entry by entry.
+            got = problem.value(problem.typed(answer))
+            want = problem.value(problem.typed(entry["expected"]))
+            error = relative(got, want) if got.shape == want.shape else float("inf")
+        except Exception as exc:  # unparsable, ill-shaped: as wrong as a wrong number
+            error, answer = float("inf"), f"{answer} ({type(exc).__name__}: {exc})"
         if not error < ENGINE_TOLERANCE:
             wrong.append(f"{entry['id']}: engine {answer}; corpus {entry['expected']}")
     assert not wrong, "\n".join(wrong)

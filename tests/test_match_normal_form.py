@@ -93,3 +93,10 @@ def test_nested_powers_stay_small() -> None:
     term = nf("((X^{9})^{9})^{9}")
     assert len(repr(term)) < 2000
     assert nf("(X^2)^3") == nf("X^6") == ("prod",) + (("sym", "X"),) * 6
+
+
+def test_the_squared_norm_of_a_row_is_its_outer_form() -> None:
+    scope = Scope({"r": VarInfo(Shape.parse((1, "n")))}, frozenset({"n"}))
+    typed = normal_form(check(parse("norm(r)^2"), scope))
+    assert typed == normal_form(check(parse("r r^T"), scope))
+    assert typed != normal_form(check(parse("r^T r"), scope))
