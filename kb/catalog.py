@@ -72,13 +72,15 @@ class Catalog:
 
     def match(self, expression: str, wrt: str,
               shapes: dict[str, tuple[int | str, int | str]] | None = None,
-              layout: str = "denominator", limit: int = 10) -> list[Match]:
-        """Identities whose statement matches ``expression`` by ``wrt`` up to renaming of
-        symbols, a scalar's transpose and cyclic rotation in a trace; each checked
-        numerically and returned with the derivative in the user's symbols."""
+              layout: str = "denominator", limit: int = 10,
+              structure: dict[str, list[str]] | None = None) -> list[Match]:
+        """Identities whose statement matches ``expression`` by ``wrt`` in one normal form
+        (:mod:`kb.match`), up to renaming, a scalar's transpose and cyclic rotation in a
+        trace; each checked numerically and returned with the derivative in the user's
+        symbols. Records needing a structure not in ``structure`` rank last."""
         from kb.match import match
 
-        return match(list(self), expression, wrt, shapes, layout, limit)
+        return match(list(self), expression, wrt, shapes, layout, limit, structure)
 
     def filter(self, kind: str | Iterable[str] | None = None,
                ops: str | Iterable[str] | None = None,

@@ -112,10 +112,11 @@ class Identity:
 
     @cached_property
     def pattern(self) -> tuple:
-        """The expression's normal form for matching (:func:`kb.match.term`), built once."""
-        from kb.match import term
+        """The expression's normal form for matching (:func:`kb.normal_form.normal_form`),
+        built once."""
+        from kb.normal_form import normal_form
 
-        return term(self.tree("expression"))
+        return normal_form(self.tree("expression"))
 
     @property
     def first_field(self) -> str:

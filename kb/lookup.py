@@ -59,7 +59,7 @@ class LookupIndex:
     entries: list[Entry]
     search_index: SearchIndex
     skeletons: dict[str, list[int]] = field(default_factory=dict)
-    """Match key (:func:`skeleton`) → positions of the derivative records with it."""
+    """Match key (:func:`match_key`) → positions of the derivative records with it."""
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """As :meth:`kb.catalog.Catalog.search`, without the compiled identities."""
@@ -72,9 +72,10 @@ class LookupIndex:
         only the records whose match key fits compiled."""
         from kb.grammar import parse
         from kb.loader import load_record
-        from kb.match import match, term, variants
+        from kb.match import match
+        from kb.normal_form import normal_form, variants
 
-        keys = {skeleton(t) for t in variants(term(parse(expression)))}
+        keys = {match_key(t) for t in variants(normal_form(parse(expression)))}
         positions = sorted({p for key in keys for p in self.skeletons.get(key, [])})
         candidates = []
         for position in positions:
@@ -85,17 +86,32 @@ class LookupIndex:
         return match(candidates, expression, wrt, shapes, layout, limit)
 
 
-def skeleton(t: tuple) -> str:
-    """A match key: the normal form (:func:`kb.match.term`) with every symbol name erased
-    and the operands of sums and Hadamard products sorted. Terms that unify have equal
-    keys (unification renames symbols and permutes those operands), so records with
-    another key can never match."""
-    if t[0] == "sym":
-        return "s"
-    parts = [skeleton(c) if isinstance(c, tuple) else repr(c) for c in t[1:]]
-    if t[0] in ("add", "hadamard"):
-        parts.sort()
-    return f"{t[0]}({','.join(parts)})"
+_UNKEYED = frozenset({"sym", "dim", "lit", "num", "prod", "add", "pow", "neg", "T"})
+"""Heads a match can add or remove: names (renamed), products (an ``X^k`` takes a run of
+factors), and the transposes and signs that the matcher's variants move about."""
+
+
+def match_key(t: tuple) -> str:
+    """A match key: the operations of a normal form (:mod:`kb.normal_form`), as a sorted set,
+    without the heads in :data:`_UNKEYED`. The matcher renames symbols only (a record's
+    ``X`` never takes a compound expression), so a record and an expression it matches have
+    the same operations and the same key; records with another key can never match."""
+    heads: set[str] = set()
+
+    def visit(term: tuple) -> None:
+        head = term[0]
+        if head == "Call":
+            heads.add(f"Call:{term[1]}:{term[2]}")
+        elif head == "const":
+            heads.add(f"const:{term[1]}")
+        elif head not in _UNKEYED:
+            heads.add(str(head))
+        for part in term[1:]:
+            if isinstance(part, tuple) and part and isinstance(part[0], str):
+                visit(part)
+
+    visit(t)
+    return ",".join(sorted(heads))
 
 
 def build_index(root: Path, catalog: Catalog, fingerprint: str) -> LookupIndex:
@@ -109,7 +125,7 @@ def build_index(root: Path, catalog: Catalog, fingerprint: str) -> LookupIndex:
     skeletons: dict[str, list[int]] = defaultdict(list)
     for position, identity in enumerate(identities):
         if _matchable(identity):
-            skeletons[skeleton(identity.pattern)].append(position)
+            skeletons[match_key(identity.pattern)].append(position)
     return LookupIndex(root.resolve(), fingerprint, entries, search_index, dict(skeletons))
 
 

@@ -1,19 +1,24 @@
 """Find the identities whose statement matches a user's expression.
 
-A match is found by unifying the user's tree with a record's expression up to a renaming of
-symbols, on a normal form in which products and sums are flat. Two sound equivalences are
-tried as well: a scalar equals its transpose (bᵀXᵀa = aᵀXb), and a trace is invariant under
-cyclic rotation and transposition of its product. Every candidate is then type-checked with
-the shapes the renaming implies and checked numerically (the user's expression against the
-record's, on draws that respect the record's structure) before it is returned, with the
-derivative rewritten in the user's symbols.
+Both the user's expression and each record's are brought to one normal form
+(:mod:`kb.normal_form`): flat sums and products, transposes pushed to the leaves, constant
+powers expanded, ``norm(v)^2`` as ``vᵀv``. A match is a renaming of the record's variables,
+dimensions and integer exponents that makes the record's form equal the user's (``X^k``
+takes a run of k equal factors). Two more rewrites are tried: a trace is invariant under
+cyclic rotation and transposition of its product, and a scalar equals its transpose.
+
+Every candidate is then checked: the record's literal dimensions (a column's ``1``) must be
+the user's, the user's expression must type-check with the shapes the renaming implies, and
+it must equal the record's numerically on draws that respect the record's structure. The
+derivative is returned in the user's symbols and dimension names. Records that need a
+condition the user did not state rank after those that need none.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,18 +27,23 @@ from kb import ast
 from kb.dims import Dim, Shape
 from kb.grammar import parse
 from kb.latex import latex
+from kb.normal_form import Binding, normal_form, unifiers, unify, variants
 from kb.numeric import Env, evaluate
 from kb.printer import to_text
-from kb.sampling import assign_sizes, sample
-from kb.shapes import Scope, ShapeError, VarInfo, check
+from kb.sampling import SamplingError, assign_sizes, sample
+from kb.shapes import Scope, ShapeError, VarInfo, VarSpec, check
+from kb.specialize import in_user_terms
+from kb.structures import Structure, closure
 
 if TYPE_CHECKING:
     from kb.identity import Identity
 
-Term = tuple
 MATCH_TOLERANCE = 1e-8
 MATCH_DRAWS = 4
+BINDINGS_PER_RECORD = 8
+"""Renamings tried per record and spelling before giving up on it (each costs a check)."""
 
+Shapes = Mapping[str, tuple[int | str, int | str]]
 
 @dataclass(frozen=True)
 class Match:
@@ -45,226 +55,213 @@ class Match:
     derivative: str
     latex: str
     conditions: list[str]
+    """The record's structure assumptions, on the user's symbols: 'A: symmetric'."""
     error: float
+    unstated: list[str] = field(default_factory=list)
+    """The conditions the user did not state (``structure=``): the answer holds only if
+    they do."""
+    dimensions: dict[str, str] = field(default_factory=dict)
+    """record dimension → user dimension (a name or a size)."""
+    integers: dict[str, int] = field(default_factory=dict)
+    """record integer exponent → the power it takes here (``X^k`` against ``X X X``)."""
 
 
-# ---- normal form ---------------------------------------------------------------------------
+def match(identities: list[Identity], expression: str, wrt: str, shapes: Shapes | None = None,
+          layout: str = "denominator", limit: int = 10,
+          structure: Mapping[str, list[str]] | None = None) -> list[Match]:
+    """The identities whose expression matches ``expression`` differentiated by ``wrt``.
+
+    ``shapes`` gives some of the user's shapes (``{"x": ("n", 1)}``); ``structure`` the
+    structures the user assumes (``{"A": ["symmetric"]}``), which ranks records that need
+    only those first.
+    """
+    user = parse(expression)
+    given = {name: Shape.parse(pair) for name, pair in (shapes or {}).items()}
+    user_dims = {d for shape in given.values() for dim in (shape.rows, shape.cols)
+                 for d in dim.names}
+    user_dims |= {d for node in user.walk() if isinstance(node, ast.ConstMatrix)
+                  for d in (node.rows, node.cols) if not d.isdigit()}
+    if wrt in user_dims:
+        return []  # a dimension is a size, not something to differentiate by
+    targets = variants(normal_form(user, user_dims))
+    stated = {name: _closure(values) for name, values in (structure or {}).items()}
+    found: list[Match] = []
+    for identity in identities:
+        if identity.type != "derivative" or any(
+                s.function_of for s in identity.statement.specs.values()):
+            continue
+        start = Binding(symbols={identity.record.wrt: wrt})
+        result = _first_confirmed(identity, user, targets, start, given, user_dims, layout,
+                                  stated)
+        if result is not None:
+            found.append(result)
+    found.sort(key=lambda m: (len(m.unstated), -len(m.conditions)))
+    return found[:limit]
 
 
-def term(node: ast.Node) -> Term:
-    """A hashable normal form: flat products and sums, no positions or shapes."""
-    match node:
-        case ast.Sym(name=name) | ast.DimSize(name=name):
-            return ("sym", name)
-        case ast.Num(value=value):
-            return ("num", value)
-        case ast.MatMul():
-            return ("prod", *(term(f) for f in _flatten(node, ast.MatMul)))
-        case ast.Add():
-            return ("add", *(term(f) for f in _flatten(node, ast.Add)))
-        case ast.Hadamard():
-            return ("hadamard", *(term(f) for f in _flatten(node, ast.Hadamard)))
-        case ast.Transpose(arg=arg):
-            return _transposed(term(arg))
-    attrs = tuple(
-        getattr(node, f.name) for f in fields(node)
-        if f.name not in ("pos", "shape", "explicit", "layout")
-        and not isinstance(getattr(node, f.name), ast.Node | tuple)
-    )
-    children = tuple(term(c) for c in node.children())
-    return (type(node).__name__, *attrs, *children)
-
-
-def _flatten(node: ast.Node, cls: type) -> list[ast.Node]:
-    if isinstance(node, cls) and type(node) is cls:
-        return _flatten(node.left, cls) + _flatten(node.right, cls)
-    return [node]
-
-
-def _transposed(t: Term) -> Term:
-    if t[0] == "T":
-        return t[1]
-    return ("T", t)
-
-
-def _reverse_transpose(factors: tuple[Term, ...]) -> tuple[Term, ...]:
-    return tuple(_transposed(f) for f in reversed(factors))
-
-
-def variants(t: Term, limit: int = 64) -> list[Term]:
-    """The user's term and its sound rewrites: trace rotations, scalar transposes."""
-    out = list(dict.fromkeys(itertools.islice(_variants(t), limit)))
-    return out
-
-
-def _variants(t: Term) -> Iterator[Term]:
-    yield from _inner_variants(t)
-    if t[0] == "prod":  # a scalar equals its transpose; wrong guesses fail the numeric check
-        yield from _inner_variants(("prod", *_reverse_transpose(t[1:])))
-
-
-def _inner_variants(t: Term) -> Iterator[Term]:
-    if t[0] == "Call" and t[1] == "tr":
-        arg = t[3]
-        factors = arg[1:] if arg[0] == "prod" else (arg,)
-        for seq in (factors, _reverse_transpose(factors)):
-            for k in range(len(seq)):
-                rotated = seq[k:] + seq[:k]
-                yield ("Call", "tr", False, ("prod", *rotated) if len(rotated) > 1 else rotated[0])
-        return
-    yield t
-
-
-# ---- unification --------------------------------------------------------------------------
-
-
-def unify(pattern: Term, target: Term, binding: dict[str, str]) -> dict[str, str] | None:
-    """A renaming of the pattern's symbols that makes it equal to the target, or None."""
-    if pattern[0] == "sym":
-        if target[0] != "sym":
-            return None
-        name, other = pattern[1], target[1]
-        if name in binding:
-            return binding if binding[name] == other else None
-        if other in binding.values():
-            return None
-        return {**binding, name: other}
-    if pattern[0] != target[0] or len(pattern) != len(target):
-        return None
-    if pattern[0] in ("add", "hadamard") and len(pattern) <= 5:
-        for perm in itertools.permutations(target[1:]):
-            found = _unify_all(pattern[1:], perm, binding)
+def _first_confirmed(identity: Identity, user: ast.Node, targets: list[tuple],
+                     start: Binding, given: dict[str, Shape], user_dims: set[str], layout: str,
+                     stated: dict[str, set[str]]) -> Match | None:
+    for target in targets:
+        bindings = itertools.islice(unifiers(identity.pattern, target, start), BINDINGS_PER_RECORD)
+        for binding in bindings:
+            found = _confirm(identity, user, binding, given, user_dims, layout, stated)
             if found is not None:
                 return found
-        return None
-    return _unify_all(pattern[1:], target[1:], binding)
+    return None
 
 
-def _unify_all(patterns, targets, binding: dict[str, str]) -> dict[str, str] | None:
-    for p, t in zip(patterns, targets, strict=True):
-        if isinstance(p, tuple):
-            if not isinstance(t, tuple):
-                return None
-            found = unify(p, t, binding)
-            if found is None:
-                return None
-            binding = found
-        elif p != t:
-            return None
-    return binding
+def _closure(values: list[str]) -> set[str]:
+    """The structures stated and every one they imply (spd satisfies symmetric)."""
+    known = [Structure(v) for v in values if v in Structure.__members__.values()]
+    return {str(v) for v in values} | {str(s) for s in closure(known)}
 
 
-# ---- renaming and checking ---------------------------------------------------------------
+# ---- the renaming, completed and checked --------------------------------------------------
 
 
-def rename(node: ast.Node, mapping: Mapping[str, str]) -> ast.Node:
-    """The tree with every variable renamed (differentials and diff() included)."""
-    match node:
-        case ast.Sym(name=name) | ast.Differential(name=name) | ast.DimSize(name=name):
-            return replace(node, name=mapping.get(name, name))
-        case ast.DerivativeOf(func=func, wrt=wrt):
-            return replace(node, func=mapping.get(func, func), wrt=mapping.get(wrt, wrt))
-    return ast.map_children(node, lambda child: rename(child, mapping))
+@dataclass(frozen=True)
+class _Renaming:
+    names: dict[str, str]
+    """record variable → user variable (fresh names for those the expression lacks)."""
+    dims: dict[str, str]
+    """record dimension → user dimension."""
+    integers: dict[str, int]
+    specs: dict[str, VarSpec]
+    """The user's variables, with the record's structures."""
 
 
-def _user_scope(identity: Identity, mapping: dict[str, str],
-                shapes: Mapping[str, tuple[int | str, int | str]] | None) -> Scope | None:
+def _complete(identity: Identity, binding: Binding, given: dict[str, Shape],
+              user_dims: set[str]) -> _Renaming | None:
+    """Dimensions from the user's shapes, fresh names for the rest; None on a conflict."""
     specs = identity.statement.specs
-    variables: dict[str, VarInfo] = {}
-    dims: dict[str, Dim] = {}
-    for record_name, user_name in mapping.items():
-        if record_name not in specs:
+    dims = dict(binding.dimensions)
+    if any(value in given for value in dims.values()):
+        return None  # a user's variable taken for a dimension
+    for record_name, user_name in binding.symbols.items():
+        if record_name not in specs or user_name not in given:
             continue
-        shape = specs[record_name].shape
-        if shapes and user_name in shapes:
-            given = Shape.parse(shapes[user_name])
-            for mine, theirs in ((shape.rows, given.rows), (shape.cols, given.cols)):
-                key = str(mine)
-                if dims.setdefault(key, theirs) != theirs:
+        mine, theirs = specs[record_name].shape, given[user_name]
+        for a, b in ((mine.rows, theirs.rows), (mine.cols, theirs.cols)):
+            if not a.names:  # a literal dimension (a column's 1) is only ever itself
+                if a != b:
                     return None
-        variables[user_name] = VarInfo(shape)
-    names = {d for info in variables.values() for dim in (info.shape.rows, info.shape.cols)
-             for d in dim.names}
-    return Scope(variables, frozenset(names))
+            elif dims.setdefault(a.names[0], str(b)) != str(b):
+                return None
+    taken = set(binding.symbols.values()) | set(dims.values()) | user_dims | set(given)
+    record_dims = {d for spec in specs.values() for dim in (spec.shape.rows, spec.shape.cols)
+                   for d in dim.names}
+    for name in sorted(record_dims - set(dims)):
+        dims[name] = _fresh(name, taken)
+        taken.add(dims[name])
+    names = dict(binding.symbols)
+    for name in sorted(set(specs) - set(names) - set(binding.integers)):
+        names[name] = _fresh(name, taken)
+        taken.add(names[name])
+    user_specs = {
+        names[name]: VarSpec(Shape(_mapped(spec.shape.rows, dims), _mapped(spec.shape.cols, dims)),
+                             spec.structure, None, spec.integer)
+        for name, spec in specs.items() if name not in binding.integers
+    }
+    for name, value in binding.integers.items():
+        low, high = specs[name].integer or (value, value)
+        if not low <= value <= high:
+            return None  # the record is verified on its range only
+    return _Renaming(names, dims, dict(binding.integers), user_specs)
 
 
-def _numeric_error(identity: Identity, user_tree: ast.Node, mapping: dict[str, str]) -> float:
-    st = identity.statement
+def _fresh(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    return next(f"{name}{i}" for i in itertools.count(2) if f"{name}{i}" not in taken)
+
+
+def _mapped(dim: Dim, dims: dict[str, str]) -> Dim:
+    return Dim.parse(dims[dim.names[0]]) if dim.names else dim
+
+
+def _confirm(identity: Identity, user: ast.Node, binding: Binding, given: dict[str, Shape],
+             user_dims: set[str], layout: str, stated: dict[str, set[str]]) -> Match | None:
+    renaming = _complete(identity, binding, given, user_dims)
+    if renaming is None:
+        return None
+    variables = {name: VarInfo(spec.shape, integer=spec.integer is not None)
+                 for name, spec in renaming.specs.items()}
+    dimensions = {d for spec in renaming.specs.values()
+                  for dim in (spec.shape.rows, spec.shape.cols) for d in dim.names}
+    try:
+        typed = check(user, Scope(variables, frozenset(dimensions | user_dims)))
+        error = _numeric_error(identity, typed, renaming)
+    except (ShapeError, SamplingError):
+        return None
+    if error > MATCH_TOLERANCE:
+        return None
+    result = in_user_terms(identity.result_tree(layout), renaming.names, renaming.dims,
+                           renaming.integers)
+    conditions, unstated = [], []
+    for name, spec in identity.statement.specs.items():
+        if spec.structure:
+            user_name = renaming.names[name]
+            text = f"{user_name}: {', '.join(sorted(str(s) for s in spec.structure))}"
+            conditions.append(text)
+            if not {str(s) for s in spec.structure} <= stated.get(user_name, set()):
+                unstated.append(text)
+    symbols = {k: v for k, v in renaming.names.items() if k in binding.symbols}
+    return Match(identity, symbols, to_text(result), latex(result), conditions, error,
+                 unstated, renaming.dims, renaming.integers)
+
+
+def _numeric_error(identity: Identity, typed: ast.Node, renaming: _Renaming) -> float:
+    """The relative difference of the record's expression and the user's on shared draws."""
     rng = np.random.default_rng(12345)
-    sizes = assign_sizes(st.specs)
-    values = sample(st.specs, sizes, MATCH_DRAWS, rng)
-    env = Env(MATCH_DRAWS, values, sizes)
-    user_env = Env(MATCH_DRAWS, {mapping[k]: v for k, v in values.items()}, sizes)
-    want = evaluate(st.trees["expression"], env)
-    got = evaluate(user_tree, user_env)
+    sizes = assign_sizes(renaming.specs)
+    values = sample(renaming.specs, sizes, MATCH_DRAWS, rng)
+    record_values = {name: values[user] for name, user in renaming.names.items()
+                     if user in values}
+    record_values |= {name: np.full((MATCH_DRAWS, 1, 1), float(k))
+                      for name, k in renaming.integers.items()}
+    record_sizes = {name: Dim.parse(user).size(sizes) for name, user in renaming.dims.items()}
+    want = evaluate(identity.statement.trees["expression"],
+                    Env(MATCH_DRAWS, record_values, record_sizes))
+    got = evaluate(typed, Env(MATCH_DRAWS, values, sizes))
+    if want.shape != got.shape:
+        return float("inf")
     scale = np.maximum(np.abs(want).max(), np.abs(got).max())
     error = float(np.abs(want - got).max() / max(scale, 1e-300))
     return error if np.isfinite(error) else float("inf")
 
 
-def match(identities: list[Identity], expression: str, wrt: str,
-          shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
-          layout: str = "denominator", limit: int = 10) -> list[Match]:
-    """The identities whose expression matches ``expression`` differentiated by ``wrt``."""
-    user = parse(expression)
-    user_terms = variants(term(user))
-    out: list[Match] = []
-    for identity in identities:
-        if identity.type != "derivative" or any(
-                s.function_of for s in identity.statement.specs.values()):
-            continue
-        pattern = identity.pattern
-        for target in user_terms:
-            binding = unify(pattern, target, {identity.record.wrt: wrt})
-            if binding is None or binding.get(identity.record.wrt) != wrt:
-                continue
-            found = _confirm(identity, user, binding, shapes, layout)
-            if found is not None:
-                out.append(found)
-                break
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _confirm(identity: Identity, user: ast.Node, binding: dict[str, str],
-             shapes: Mapping[str, tuple[int | str, int | str]] | None,
-             layout: str) -> Match | None:
-    scope = _user_scope(identity, binding, shapes)
-    if scope is None:
-        return None
-    try:
-        typed = check(user, scope)
-    except ShapeError:
-        return None
-    error = _numeric_error(identity, typed, binding)
-    if error > MATCH_TOLERANCE:
-        return None
-    result = rename(identity.result_tree(layout), binding)
-    specs = identity.statement.specs
-    conditions = [f"{binding[name]}: {', '.join(sorted(str(s) for s in spec.structure))}"
-                  for name, spec in specs.items() if spec.structure and name in binding]
-    return Match(identity, dict(binding), to_text(result), latex(result), conditions, error)
-
-
 def duplicates(identities: list[Identity]) -> list[tuple[str, str]]:
     """Pairs of derivative records that state the same identity: one's expression matches the
-    other's up to renaming, with the same structure on corresponding variables."""
+    other's up to renaming, with the same structure on corresponding variables (a special
+    case, such as a power record at one exponent, is not a duplicate)."""
     pairs = []
     for identity in identities:
         if identity.type != "derivative" or any(
                 s.function_of for s in identity.statement.specs.values()):
             continue
         text = to_text(identity.tree("expression"))
+        shapes = {name: (str(spec.shape.rows), str(spec.shape.cols))
+                  for name, spec in identity.statement.specs.items() if spec.integer is None}
         try:
-            found = match(identities, text, identity.record.wrt)
+            found = match(identities, text, identity.record.wrt, shapes, limit=len(identities))
         except Exception:  # placeholders and the like have no numeric match
             continue
+        written = variants(normal_form(identity.tree("expression"), spellings=False))
         for other in found:
-            if other.identity.id <= identity.id:
+            if other.identity.id <= identity.id or other.integers or not _renames(other.dimensions):
                 continue
+            theirs_written = normal_form(other.identity.tree("expression"), spellings=False)
+            if not any(unify(theirs_written, w) for w in written):
+                continue  # two spellings of one fact (norm_F(X)^2, tr(X^T X)), both cited
             mine, theirs = identity.statement.specs, other.identity.statement.specs
             if all(mine[user].structure == theirs[name].structure
                    for name, user in other.mapping.items() if name in theirs and user in mine):
                 pairs.append((identity.id, other.identity.id))
     return pairs
+
+
+def _renames(dimensions: Mapping[str, str]) -> bool:
+    """A one-to-one renaming of dimension names (no dimension fixed to a size or merged)."""
+    values = list(dimensions.values())
+    return len(set(values)) == len(values) and not any(v.isdigit() for v in values)

@@ -135,12 +135,14 @@ def test_the_command_line_answers_from_the_index(small: Path) -> None:
 
 def test_the_match_key_ignores_names_and_the_order_of_sums() -> None:
     from kb.grammar import parse
-    from kb.match import term
+    from kb.normal_form import normal_form
 
     def key(text: str) -> str:
-        return lookup.skeleton(term(parse(text)))
+        return lookup.match_key(normal_form(parse(text)))
 
     assert key("tr(A X B)") == key("tr(C W D)")
     assert key("A + B X") == key("W Y + Z")
+    assert key("a^T X^k b") == key("a^T X X X b")  # a power takes a run of factors
     assert key("tr(A X)") != key("det(A X)")
-    assert key("A X") != key("A X B")
+    assert key("A X") != key("A^{-1} X")
+    assert key("exp.(X)") != key("log.(X)")
