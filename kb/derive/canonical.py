@@ -134,6 +134,12 @@ class Reader:
         out: list[Term] = []
         for x in terms:
             s, c = self._split(x)
+            if c is not None and isinstance(x.chain[c], ast.Transpose) and (
+                    x.chain[c].shape.rows.is_one):
+                # L dx^T r: dx^T r is 1×1 and scales L; read it as r^T dx
+                scalar = scalar_atom(Term(chain=x.chain[c:]))
+                out += self.jacobian([times(Term(x.coef, x.scalars, x.chain[:c]), scalar)])
+                continue
             if c is not None:
                 f = x.chain[c]
                 rest = x.chain[c + 1:]

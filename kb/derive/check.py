@@ -56,8 +56,9 @@ def _dim(value: str) -> int | str:
     return int(value) if value.isdigit() else value
 
 
-def _variables(specs: Mapping[str, VarSpec], trees: list[ast.Node]) -> dict[str, Any]:
-    used = set().union(*(ast.free_symbols(tr) for tr in trees)) | {
+def _variables(specs: Mapping[str, VarSpec], trees: list[ast.Node],
+               wrt: str | None = None) -> dict[str, Any]:
+    used = {wrt} | set().union(*(ast.free_symbols(tr) for tr in trees)) | {
         n.name for tr in trees for n in tr.walk() if isinstance(n, ast.Differential)}
     out: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -92,7 +93,7 @@ def derivation_record(specs, goal: ast.Node, wrt: str, layout: str, result: ast.
         "layout": layout,
         "result": to_text(result),
         "steps": record_steps,
-        "variables": _variables(specs, trees),
+        "variables": _variables(specs, trees, wrt),
         "sources": SOURCES,
         "notes": notes,
     }
@@ -163,7 +164,7 @@ def verify_derivation(d: Derivation, first=None) -> None:
         hessian = {"id": slug(goal_text, d.wrt, "hessian"), "title": "Hessian",
                    "type": "hessian", "expression": goal_text, "wrt": d.wrt,
                    "hessian": d.derivative("numerator"),
-                   "variables": _variables(d.specs, [d.goal, d.derivatives["numerator"]]),
+                   "variables": _variables(d.specs, [d.goal, d.derivatives["numerator"]], d.wrt),
                    "sources": SOURCES}
         reports.append(_verify(hessian, "Hessian", {
             "expression": d.goal, "hessian": d.derivatives["numerator"]}, [], d.specs))
@@ -186,7 +187,7 @@ def _verify_differential(d: Derivation) -> None:
     data = {"id": slug(to_text(d.goal), d.wrt, "differential"),
             "title": f"Differential of {to_text(d.goal)}", "type": "differential",
             "expression": to_text(d.goal), "wrt": [d.wrt], "differential": d.differential(),
-            "variables": _variables(d.specs, [d.goal, d.differential_tree]),
+            "variables": _variables(d.specs, [d.goal, d.differential_tree], d.wrt),
             "sources": SOURCES}
     report = _verify(data, "differential")
     statement = compile_record(record_adapter().validate_python(data))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from kb import ast
 from kb.grammar import ExpressionError, parse
-from kb.layouts import LAYOUTS, Kind, kind_of
+from kb.layouts import LAYOUTS, Kind, derivative_shape, kind_of
 from kb.printer import to_text
 from kb.schema import Structure
 from kb.shapes import Scope, ShapeError, VarInfo, VarSpec, check
@@ -34,7 +34,7 @@ from .errors import DeriveError
 from .infer import infer_shapes
 from .result import Derivation, Step
 from .rules import RULES, Expander
-from .simplify import Normalizer, collect, factors, scale, split_coefficient
+from .simplify import Normalizer, collect, factors, scale, split_coefficient, zeros
 
 if TYPE_CHECKING:
     from kb.catalog import Catalog
@@ -105,8 +105,6 @@ def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dic
     """The typed goal, the variables' specs, and the names whose shapes were assumed."""
     tree = parse(expression)
     inferred_shapes = infer_shapes(tree, wrt, shapes, expression)
-    if wrt not in inferred_shapes:
-        raise DeriveError(f"'{wrt}' does not appear in the expression: the derivative is 0")
     given = dict(structure or {})
     unknown = [n for n in given if n not in inferred_shapes]
     if unknown:
@@ -122,7 +120,11 @@ def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dic
                               f"{choices}") from None
     needs = _needs(tree)
     for name, need in needs.items():
-        structures.setdefault(name, need)
+        if Structure.DISTINCT_EIGENVALUES in need:
+            # the eigenvalue rule holds at simple eigenvalues: a premise, stated and sampled
+            structures[name] = need
+        else:
+            structures.setdefault(name, need)
     variables = {n: VarInfo(s) for n, s in inferred_shapes.items()}
     dims = {d for s in inferred_shapes.values() for dim in (s.rows, s.cols) for d in dim.names}
     try:
@@ -159,9 +161,12 @@ def _needs(tree: ast.Node) -> dict[str, frozenset[Structure]]:
                 need(a, S.POSITIVE)
             case ast.HadamardDiv(right=b):
                 need(b, S.POSITIVE)
+            case ast.Call(func="eigval" | "eigvec", args=(a, _)):
+                need(a, S.DISTINCT_EIGENVALUES)
     out = {}
     for name, wanted in found.items():
-        for choice in ({S.INVERTIBLE, S.POSITIVE_DETERMINANT}, {S.FULL_COLUMN_RANK},
+        for choice in ({S.DISTINCT_EIGENVALUES}, {S.INVERTIBLE, S.POSITIVE_DETERMINANT},
+                       {S.FULL_COLUMN_RANK},
                        {S.INVERTIBLE}, {S.POSITIVE}):
             if choice & wanted:
                 out[name] = frozenset(choice)
@@ -184,6 +189,8 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
     current: ast.Node | None = ast.DifferentialOf(goal, shape=goal.shape)
     steps = [_step("differential", current, f"Take the differential of {what}; the derivative "
                    "is read off it (the differential-derivative equation).", first_uses)]
+    if not t.depends(goal, wrt):
+        return _constant(goal, wrt, wrt_shape, kind, layout, steps, first_uses)
     for _ in range(MAX_LAYERS):
         if not any(isinstance(n, ast.DifferentialOf) for n in current.walk()):
             break
@@ -251,6 +258,18 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
     _append(steps, "derivative", trees[layout], "Tidy: transposes pushed to the leaves, like "
             "terms collected, common factors taken out.", _tidy_uses(steps[-1].tree))
     return _Result(kind, steps, canonical, trees)
+
+
+def _constant(goal, wrt, wrt_shape, kind, layout, steps, first_uses) -> _Result:
+    """A goal that does not depend on the variable: dF = 0 and the derivative is zero."""
+    zero = zeros(goal.shape)
+    steps.append(_step("differential", zero, f"The expression does not depend on {wrt}: "
+                       "dc = 0 for a constant c (rule 1).", ("differential-constant",)))
+    if kind is None:
+        return _Result(None, steps, zero, None)
+    trees = {lay: zeros(derivative_shape(goal.shape, wrt_shape, lay)) for lay in LAYOUTS}
+    steps.append(_step("derivative", trees[layout], "So the derivative is zero.", first_uses))
+    return _Result(kind, steps, zero, trees)
 
 
 def _step(kind: str, tree: ast.Node, why: str, uses: tuple[str, ...]) -> Step:

@@ -214,8 +214,7 @@ def infer_shapes(tree: ast.Node, wrt: str, given: Mapping[str, tuple] | None,
     variables: dict[str, tuple] = {}
     walker = _Walker(u, given, variables)
     names_in_order = [n.name for n in tree.walk() if isinstance(n, ast.Sym)]
-    if wrt in names_in_order:
-        walker.sym(wrt)
+    walker.sym(wrt)  # first, so its dimensions are named n, m; also when it does not appear
     walker.walk(tree)
     for name in given:
         if name not in variables and name != wrt:

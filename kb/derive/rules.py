@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kb import ast
-from kb.dims import SCALAR
+from kb.dims import ONE, SCALAR, Shape
 
 from . import trees as t
 from .errors import DeriveError
@@ -54,6 +54,11 @@ RULES: dict[str, Rule] = {r.record: r for r in [
     Rule("differential-frobenius-norm", "d‖X‖_F = tr(X^T dX) / ‖X‖_F"),
     Rule("differential-sum-of-entries", "d sum(X) = sum(dX)"),
     Rule("differential-trace-expm", "d tr(e^X) = tr(e^X dX)"),
+    Rule("differential-trace-sinm", "d tr(sin X) = tr(cos(X) dX)"),
+    Rule("differential-trace-cosm", "d tr(cos X) = -tr(sin(X) dX)"),
+    Rule("log-abs-det-differential", "d log|det X| = tr(X^{-1} dX)"),
+    Rule("eigenvalue-differential", "dλ_k = v_k^T dA v_k for a symmetric A"),
+    Rule("differential-expm-scalar-multiple", "d e^{sA} = A e^{sA} ds for a constant A"),
 ]}
 
 
@@ -89,6 +94,8 @@ class Expander:
     def rule(self, e: ast.Node) -> ast.Node | None:
         d = self.pending
         match e:
+            case ast.Sym():
+                return d(e)
             case ast.Add(left=a, right=b):
                 self.use("differential-sum")
                 return t.add(d(a), d(b))
@@ -157,6 +164,11 @@ class Expander:
     def _call(self, e: ast.Call) -> ast.Node | None:
         func, (a, *_) = e.func, e.args
         d = self.pending
+        if func == "tr" and isinstance(a, ast.Call) and a.func in ("sinm", "cosm"):
+            self.use(f"differential-trace-{a.func}")
+            other = t.call("cosm" if a.func == "sinm" else "sinm", a.args[0], a.shape)
+            out = t.tr(t.mul(other, d(a.args[0])))
+            return out if a.func == "sinm" else t.neg(out)
         if func == "tr":
             if isinstance(a, ast.Call) and a.func == "expm":
                 self.use("differential-trace-expm")
@@ -170,6 +182,19 @@ class Expander:
             inner = a.args[0]
             self.use("log-det-differential")
             return t.tr(t.mul(t.inv(inner), d(inner)))
+        if (func == "log" and not e.elementwise and isinstance(a, ast.Call) and a.func == "abs"
+                and isinstance(a.args[0], ast.Call) and a.args[0].func == "det"):
+            inner = a.args[0].args[0]
+            self.use("log-abs-det-differential")
+            return t.tr(t.mul(t.inv(inner), d(inner)))
+        if func == "eigval":
+            self.use("eigenvalue-differential")
+            v = ast.Call("eigvec", (a, e.args[1]), shape=Shape(a.shape.rows, ONE))
+            return t.prod(t.raw_T(v), d(a), v)
+        if func == "expm" and self._scalar_multiple(a):
+            s_, m = (a.left, a.right) if a.left.shape.is_scalar else (a.right, a.left)
+            self.use("differential-expm-scalar-multiple")
+            return t.prod(m, e, d(s_))
         if func == "norm":
             self.use("differential-norm")
             row = a.shape.is_row
@@ -185,6 +210,14 @@ class Expander:
         if func in _ELEMENTWISE:
             return self._elementwise(e, func, a)
         raise DeriveError(f"no differential rule for {_describe(e)}")
+
+    def _scalar_multiple(self, a: ast.Node) -> bool:
+        """s A with only the scalar s depending on the variable: expm(s A) has a simple
+        differential, A expm(s A) ds."""
+        if not isinstance(a, ast.MatMul) or a.left.shape.is_scalar == a.right.shape.is_scalar:
+            return False
+        s_, m = (a.left, a.right) if a.left.shape.is_scalar else (a.right, a.left)
+        return not t.depends(m, self.wrt)
 
     def _elementwise(self, e: ast.Call, func: str, a: ast.Node) -> ast.Node | None:
         self.use(f"differential-elementwise-{func}")

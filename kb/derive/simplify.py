@@ -217,7 +217,7 @@ class Normalizer:
                     left=a, right=b):
                 return replace(f, left=self.t_atom(a), right=self.t_atom(b), shape=shape)
             case ast.MatMul():
-                return t.prod(*(self.t_atom(g) for g in reversed(_chain_of(f))))
+                return t.prod(*(self.t_atom(g) for g in reversed(factors(f))))
             case ast.Call(func=func, args=(a,)) if func in _COMMUTES_WITH_TRANSPOSE or (
                     f.elementwise):
                 return replace(f, args=(self.t_atom(a),), shape=shape)
@@ -245,7 +245,7 @@ class Normalizer:
     def tidy(self, node: ast.Node) -> ast.Node:
         """The tidy form of a tree (zero as zeros(r, c))."""
         built = self.build(self.terms(node, expand=True), node.shape)
-        return built if built is not None else _zeros(node.shape)
+        return built if built is not None else zeros(node.shape)
 
     def build(self, terms: list[Term], shape: Shape) -> ast.Node | None:
         terms = collect(terms)
@@ -359,14 +359,7 @@ def split_coefficient(node: ast.Node) -> tuple[ast.Node | None, ast.Node]:
     return None, node
 
 
-def _chain_of(node: ast.Node) -> list[ast.Node]:
-    if isinstance(node, ast.MatMul) and not node.left.shape.is_scalar and not (
-            node.right.shape.is_scalar):
-        return _chain_of(node.left) + _chain_of(node.right)
-    return [node]
-
-
-def _zeros(shape: Shape) -> ast.Node:
+def zeros(shape: Shape) -> ast.Node:
     if shape.is_scalar:
         return t.num(0)
     return ast.ConstMatrix("zeros", str(shape.rows), str(shape.cols), shape=shape)
