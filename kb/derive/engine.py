@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 _SYMMETRIC = {Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
               Structure.DISTINCT_EIGENVALUES}
+_SQUARE = _SYMMETRIC | {Structure.INVERTIBLE, Structure.POSITIVE_DETERMINANT,
+                        Structure.ORTHOGONAL, Structure.SKEW_SYMMETRIC}
 _READ_OFF = {
     Kind.SCALAR_BY_MATRIX: "gradient-differential-matrix",
     Kind.SCALAR_BY_VECTOR: "gradient-differential-vector",
@@ -104,9 +106,9 @@ class _Result:
 def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dict, list[str]]:
     """The typed goal, the variables' specs, and the names whose shapes were assumed."""
     tree = parse(expression)
-    inferred_shapes = infer_shapes(tree, wrt, shapes, expression)
     given = dict(structure or {})
-    unknown = [n for n in given if n not in inferred_shapes]
+    names = {n.name for n in tree.walk() if isinstance(n, ast.Sym)} | {wrt}
+    unknown = [n for n in given if n not in names]
     if unknown:
         raise DeriveError(f"--assume names '{unknown[0]}', which is not in the expression")
     structures: dict[str, frozenset[Structure]] = {}
@@ -118,6 +120,8 @@ def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dic
             choices = ", ".join(s.value for s in Structure)
             raise DeriveError(f"unknown structure in {name}={','.join(items)}: use one of "
                               f"{choices}") from None
+    square = frozenset(n for n, s in structures.items() if s & _SQUARE)
+    inferred_shapes = infer_shapes(tree, wrt, shapes, expression, square)
     needs = _needs(tree)
     for name, need in needs.items():
         if Structure.DISTINCT_EIGENVALUES in need:
@@ -235,26 +239,26 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
         form = f"M d{wrt}"
     _append(steps, "differential", canonical, f"Bring every term to the form {form}.",
             tuple(reader.used))
-    denominator = [nz.transpose(x) for x in numerator]
     if wrt in symmetric and goal.shape.is_scalar and not wrt_shape.is_scalar:
+        # dX is symmetric, so tr(M dX) = tr(sym(M) dX): the gradient on symmetric matrices
         half = Fraction(1, 2)
-        denominator = collect(scale(denominator, half) +
-                              scale([nz.transpose(x) for x in denominator], half))
-        numerator = [nz.transpose(x) for x in denominator]
+        numerator = collect(scale(numerator, half) +
+                            scale([nz.transpose(x) for x in numerator], half))
+        m = nz.build(numerator, None)
+        canonical = t.tr(t.mul(m, d))
+        _append(steps, "differential", t.tr(t.mul(t.div(t.add(
+            _m_of(steps[-1].tree), t.raw_T(_m_of(steps[-1].tree))),
+            t.num(2)), d)), f"{wrt} is symmetric, so is d{wrt}: tr(M d{wrt}) = "
+            f"tr((M + M^T)/2 d{wrt}).", ("symmetric-gradient-rule",))
+        _append(steps, "differential", canonical, "Collect like terms.", ())
+    denominator = [nz.transpose(x) for x in numerator]
     trees = {"denominator": nz.build(denominator, None), "numerator": nz.build(numerator, None)}
     trees = {k: v if v is not None else t.num(0) for k, v in trees.items()}
-    raw = t.raw_T(m) if layout == "denominator" and kind is not Kind.SCALAR_BY_SCALAR else m
-    if (kind is Kind.VECTOR_BY_VECTOR and layout == "numerator") or (
-            kind in (Kind.VECTOR_BY_SCALAR, Kind.MATRIX_BY_SCALAR) and layout == "numerator"):
-        raw = m
+    # m is the numerator-layout derivative; the denominator layout is its transpose
+    raw = t.raw_T(m) if layout == "denominator" else m
     read = ("By the differential-derivative equation, the derivative is read off "
             f"{form}" + (" as M^T (denominator layout)." if raw is not m else "."))
     _append(steps, "derivative", raw, read, first_uses, force=True)
-    if wrt in symmetric and goal.shape.is_scalar and not wrt_shape.is_scalar:
-        g = steps[-1].tree
-        sym = t.div(t.add(g, t.raw_T(g)), t.num(2))
-        _append(steps, "derivative", sym, f"{wrt} is symmetric: the gradient on symmetric "
-                "matrices is the symmetric part (G + G^T)/2.", ("symmetric-gradient-rule",))
     _append(steps, "derivative", trees[layout], "Tidy: transposes pushed to the leaves, like "
             "terms collected, common factors taken out.", _tidy_uses(steps[-1].tree))
     return _Result(kind, steps, canonical, trees)
@@ -270,6 +274,18 @@ def _constant(goal, wrt, wrt_shape, kind, layout, steps, first_uses) -> _Result:
     trees = {lay: zeros(derivative_shape(goal.shape, wrt_shape, lay)) for lay in LAYOUTS}
     steps.append(_step("derivative", trees[layout], "So the derivative is zero.", first_uses))
     return _Result(kind, steps, zero, trees)
+
+
+def _m_of(canonical: ast.Node) -> ast.Node:
+    """M of tr(M dX), or of c tr(M dX) (with c kept)."""
+    match canonical:
+        case ast.Call(func="tr", args=(ast.MatMul(left=m),)):
+            return m
+        case ast.MatMul(left=c, right=ast.Call(func="tr", args=(ast.MatMul(left=m),))):
+            return t.mul(c, m)
+        case ast.Neg(arg=inner):
+            return t.neg(_m_of(inner))
+    return t.identity(canonical.shape.rows)  # tr(dX)
 
 
 def _step(kind: str, tree: ast.Node, why: str, uses: tuple[str, ...]) -> Step:

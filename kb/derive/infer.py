@@ -144,8 +144,8 @@ class _Walker:
             case ast.Add(left=a, right=b) | ast.Sub(left=a, right=b) | ast.Hadamard(
                     left=a, right=b) | ast.HadamardDiv(left=a, right=b):
                 left, right = self.walk(a), self.walk(b)
-                u.unify(left[0], right[0], node.pos, "a sum or element-wise product")
-                u.unify(left[1], right[1], node.pos, "a sum or element-wise product")
+                u.unify(left[0], right[0], b.pos, "a sum or element-wise product")
+                u.unify(left[1], right[1], b.pos, "a sum or element-wise product")
                 return left
             case ast.MatMul(left=a, right=b):
                 left, right = self.walk(a), self.walk(b)
@@ -153,7 +153,7 @@ class _Walker:
                     return right
                 if self.scalar(right):
                     return left
-                u.unify(left[1], right[0], node.pos, "a matrix product")
+                u.unify(left[1], right[0], b.pos, "a matrix product")
                 return (left[0], right[1])
             case ast.Div(left=a, right=b):
                 left, right = self.walk(a), self.walk(b)
@@ -207,12 +207,15 @@ class _Walker:
 
 
 def infer_shapes(tree: ast.Node, wrt: str, given: Mapping[str, tuple] | None,
-                 text: str) -> dict[str, Shape]:
-    """The shape of every symbol of ``tree``: the given ones, the others inferred."""
+                 text: str, square: frozenset[str] = frozenset()) -> dict[str, Shape]:
+    """The shape of every symbol of ``tree``: the given ones, the others inferred.
+    ``square`` names the symbols whose structure makes them square (symmetric, …)."""
     given = dict(given or {})
     u = _Unifier(text)
     variables: dict[str, tuple] = {}
     walker = _Walker(u, given, variables)
+    for name in square:
+        walker.square(walker.sym(name), 0, f"{name} is assumed square")
     names_in_order = [n.name for n in tree.walk() if isinstance(n, ast.Sym)]
     walker.sym(wrt)  # first, so its dimensions are named n, m; also when it does not appear
     walker.walk(tree)

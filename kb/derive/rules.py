@@ -216,8 +216,8 @@ class Expander:
         differential, A expm(s A) ds."""
         if not isinstance(a, ast.MatMul) or a.left.shape.is_scalar == a.right.shape.is_scalar:
             return False
-        s_, m = (a.left, a.right) if a.left.shape.is_scalar else (a.right, a.left)
-        return not t.depends(m, self.wrt)
+        matrix = a.right if a.left.shape.is_scalar else a.left
+        return not t.depends(matrix, self.wrt)
 
     def _elementwise(self, e: ast.Call, func: str, a: ast.Node) -> ast.Node | None:
         self.use(f"differential-elementwise-{func}")
