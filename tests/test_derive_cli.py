@@ -110,3 +110,18 @@ def test_installed_command_runs_as_a_process() -> None:
                             capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["derivative"]["denominator"] == "2 x"
+
+
+def test_the_site_page_examples_are_what_the_engine_answers() -> None:
+    import re
+    import shlex
+
+    page = (Path(__file__).resolve().parent.parent / "site" / "derive.md").read_text("utf-8")
+    blocks = re.findall(r"\$ (kb derive .*?)\n(.*?)```", page, flags=re.S)
+    assert len(blocks) >= 5
+    for command, shown in blocks:
+        answers = re.findall(r"^(.*\(denominator layout\): .*)$", shown, flags=re.M)
+        result = run(*shlex.split(command)[2:])
+        assert result.exit_code == 0, (command, result.output)
+        for line in answers:
+            assert line in result.output, (command, line, result.output)

@@ -29,7 +29,7 @@ def _assumptions_line(d: Derivation) -> str:
 
 
 def _verification(d: Derivation) -> dict[str, Any]:
-    reports = d.report if isinstance(d.report, list) else [d.report]
+    reports = d.reports or [d.report]
     return {
         "ok": all(r.ok for r in reports),
         "method": "; ".join(dict.fromkeys(r.method for r in reports)),
