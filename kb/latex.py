@@ -118,6 +118,11 @@ def _call(node: ast.Call) -> tuple[str, int]:
     arg = node.args[0]
     inner = latex(arg)
     if node.elementwise:
+        # \sqrt and \lvert take an argument, so they cannot carry the ∘ subscript
+        if func == "sqrt":
+            return rf"{_wrap(arg, ATOM)}^{{\circ 1/2}}", POSTFIX
+        if func == "abs":
+            return rf"\left\lvert {inner} \right\rvert_{{\circ}}", POSTFIX
         return rf"{FUNCTIONS[func].latex}_{{\circ}}\left({inner}\right)", ATOM
     match func:
         case "norm":

@@ -114,6 +114,11 @@ def _verify(data: dict[str, Any], what: str, trees: dict[str, ast.Node] | None =
         raise VerificationFailed(f"internal: the {what} does not compile ({exc}); please "
                                  "report it") from None
     report = verify(statement)
+    if not report.ok and "NaN or infinity" in (report.message or ""):
+        raise VerificationFailed(
+            f"the {what} cannot be checked: {report.message} The expression is not defined on "
+            "every draw: state the variables' structure with --assume (e.g. X=spd, "
+            "x=positive).", report)
     if not report.ok:
         raise VerificationFailed(f"the {what} failed its check: {report.message}. This is a "
                                  "bug of the engine; please report it.", report)

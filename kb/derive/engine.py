@@ -52,6 +52,7 @@ _READ_OFF = {
     Kind.MATRIX_BY_SCALAR: "gradient-differential-matrix-by-scalar",
 }
 MAX_LAYERS = 200
+MAX_TERMS = 2000
 
 
 def derive(catalog: Catalog | None, expression: str, wrt: str,
@@ -206,7 +207,11 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
         steps.append(_step("differential", current, f"By {_words(expander.used)}.",
                            tuple(expander.used)))
     nz = Normalizer(symmetric)
-    terms = collect(nz.terms(current, expand=True))
+    terms = nz.terms(current, expand=True)
+    if len(terms) > MAX_TERMS:
+        raise DeriveError(f"the differential has {len(terms)} terms, more than the engine "
+                          f"handles ({MAX_TERMS}): split the expression")
+    terms = collect(terms)
     if not terms:
         raise DeriveError(f"the differential is zero: the expression does not depend on {wrt}")
     normal = nz.build(terms, current.shape)

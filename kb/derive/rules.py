@@ -150,6 +150,9 @@ class Expander:
             self.use("differential-scalar-power")
             return t.prod(t.num(k), t.power(a, k - 1) if k > 1 else None, self.pending(a)) \
                 if k > 1 else self.pending(a)
+        if k > MAX_POWER:
+            raise DeriveError(f"the power ^{k} of a matrix: the engine expands powers up to "
+                              f"^{MAX_POWER} (the differential has one term per factor)")
         self.use("matrix-power-differential")
         out = None
         for r in range(k):
@@ -246,6 +249,7 @@ class Expander:
         return over(d, t.mul(t.num(2), e))  # sqrt
 
 
+MAX_POWER = 16
 _ELEMENTWISE = ("exp", "log", "sin", "cos", "tanh", "sqrt")
 
 
