@@ -58,8 +58,7 @@ def _dim(value: str) -> int | str:
 
 def _variables(specs: Mapping[str, VarSpec], trees: list[ast.Node],
                wrt: str | None = None) -> dict[str, Any]:
-    used = {wrt} | set().union(*(ast.free_symbols(tr) for tr in trees)) | {
-        n.name for tr in trees for n in tr.walk() if isinstance(n, ast.Differential)}
+    used = {wrt}.union(*(t.variables(tree) for tree in trees))
     out: dict[str, Any] = {}
     for name, spec in specs.items():
         if name not in used:

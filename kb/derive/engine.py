@@ -197,7 +197,7 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
     if not t.depends(goal, wrt):
         return _constant(goal, wrt, wrt_shape, kind, layout, steps, first_uses)
     for _ in range(MAX_LAYERS):
-        if not any(isinstance(n, ast.DifferentialOf) for n in current.walk()):
+        if not t.has_pending(current):
             break
         expander = Expander(wrt)
         current = expander.expand(current)

@@ -33,14 +33,15 @@ def key(node: ast.Node) -> str:
 
 
 def _names(node: ast.Node) -> frozenset[str]:
-    """Variables and differentials a tree mentions; "d" marks a pending diff(...)."""
+    """Variables and differentials a tree mentions, with markers: "d X" for dX, "d" for any
+    differential, "d()" for a pending diff(...)."""
     out: set[str] = set()
     if isinstance(node, ast.Sym):
         out.add(node.name)
     elif isinstance(node, ast.Differential):
         out |= {node.name, "d " + node.name, "d"}
     elif isinstance(node, ast.DifferentialOf):
-        out.add("d")
+        out |= {"d", "d()"}
     for child in node.children():
         out |= names(child)
     return frozenset(out)
@@ -57,6 +58,16 @@ def depends(node: ast.Node, wrt: str) -> bool:
 
 def has_differential(node: ast.Node) -> bool:
     return "d" in names(node)
+
+
+def has_pending(node: ast.Node) -> bool:
+    """True when a diff(...) is still to be expanded."""
+    return "d()" in names(node)
+
+
+def variables(node: ast.Node) -> set[str]:
+    """The variables a tree mentions, differentials included (dX counts as X)."""
+    return {n.removeprefix("d ") for n in names(node) if n not in ("d", "d()")}
 
 
 def num(value: Fraction | int) -> ast.Node:
