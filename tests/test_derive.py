@@ -260,6 +260,11 @@ def test_parse_error_is_an_expression_error(cat) -> None:
         cat.derive("tr(X", "X")
 
 
+def test_wrt_must_be_a_name(cat) -> None:
+    with pytest.raises(DeriveError, match="not a variable name"):
+        cat.derive("tr(X)", "tr")
+
+
 def test_unknown_structure_is_refused(cat) -> None:
     with pytest.raises(DeriveError, match="unknown structure"):
         cat.derive("tr(X)", "X", structure={"X": "orthonormal"})

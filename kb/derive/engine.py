@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from kb import ast
+from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
 from kb.layouts import LAYOUTS, Kind, derivative_shape, kind_of
 from kb.printer import to_text
@@ -106,6 +108,9 @@ class _Result:
 
 def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dict, list[str]]:
     """The typed goal, the variables' specs, and the names whose shapes were assumed."""
+    if not isinstance(wrt, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", wrt) or (
+            wrt in RESERVED):
+        raise DeriveError(f"--wrt {wrt!r} is not a variable name")
     tree = parse(expression)
     given = dict(structure or {})
     names = {n.name for n in tree.walk() if isinstance(n, ast.Sym)} | {wrt}
