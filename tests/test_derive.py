@@ -372,6 +372,11 @@ def test_repr_names_the_answer(cat) -> None:
     assert "A^T B^T" in repr(cat.derive("tr(A X B)", "X"))
 
 
+def test_variables_may_have_any_name(cat) -> None:
+    d = cat.derive("d^T x + tr(D)", "x")
+    assert d.derivative() == "d"
+
+
 def test_module_function_works_without_a_catalog() -> None:
     d = derive(None, "x^T x", "x")
     assert d.derivative() == "2 x"

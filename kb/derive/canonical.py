@@ -37,7 +37,7 @@ class Reader:
             self.used.append(record)
 
     def _mentions(self, node: ast.Node) -> bool:
-        return "d " + self.wrt in t.names(node)
+        return t.mentions_differential(node, self.wrt)
 
     def _split(self, x: Term) -> tuple[int | None, int | None]:
         """(index of the scalar holding dX, index of the chain factor holding dX)."""

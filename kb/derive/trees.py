@@ -14,6 +14,7 @@ from kb.printer import to_text
 # by another object while the entry exists; the tables are emptied when they grow large.
 _MEMO: dict[tuple[int, str], tuple[ast.Node, object]] = {}
 _MEMO_LIMIT = 50_000
+_D, _PENDING = "∂", "∂()"  # markers in a tree's name set; no variable name has these
 
 
 def _memo(node: ast.Node, what: str, compute):
@@ -33,15 +34,15 @@ def key(node: ast.Node) -> str:
 
 
 def _names(node: ast.Node) -> frozenset[str]:
-    """Variables and differentials a tree mentions, with markers: "d X" for dX, "d" for any
-    differential, "d()" for a pending diff(...)."""
+    """Variables and differentials a tree mentions, with markers that no name can be: "∂X"
+    for dX, "∂" for any differential, "∂()" for a pending diff(...)."""
     out: set[str] = set()
     if isinstance(node, ast.Sym):
         out.add(node.name)
     elif isinstance(node, ast.Differential):
-        out |= {node.name, "d " + node.name, "d"}
+        out |= {node.name, _D + node.name, _D}
     elif isinstance(node, ast.DifferentialOf):
-        out |= {"d", "d()"}
+        out |= {_D, _PENDING}
     for child in node.children():
         out |= names(child)
     return frozenset(out)
@@ -57,17 +58,22 @@ def depends(node: ast.Node, wrt: str) -> bool:
 
 
 def has_differential(node: ast.Node) -> bool:
-    return "d" in names(node)
+    return _D in names(node)
 
 
 def has_pending(node: ast.Node) -> bool:
     """True when a diff(...) is still to be expanded."""
-    return "d()" in names(node)
+    return _PENDING in names(node)
+
+
+def mentions_differential(node: ast.Node, wrt: str) -> bool:
+    """True when the tree holds d(wrt)."""
+    return _D + wrt in names(node)
 
 
 def variables(node: ast.Node) -> set[str]:
     """The variables a tree mentions, differentials included (dX counts as X)."""
-    return {n.removeprefix("d ") for n in names(node) if n not in ("d", "d()")}
+    return {n.removeprefix(_D) for n in names(node) if n not in (_D, _PENDING)}
 
 
 def num(value: Fraction | int) -> ast.Node:
