@@ -226,6 +226,15 @@ def test_symmetric_variable_gives_the_gradient_on_symmetric_matrices(cat) -> Non
     assert d.derivative() == "(A^T + A) / 2"
 
 
+def test_diagonal_variable_gives_the_gradient_on_diagonal_matrices(cat) -> None:
+    d = cat.derive("tr(A X)", "X", structure={"X": "diagonal"})
+    assert d.derivative() == "A ∘ I(n)"  # the catalog's form (trace-ax-diagonal), shorter
+    uses = {u for s in d.steps for u in s.uses}
+    assert {"trace-diagonal-projection", "trace-ax-diagonal"} <= uses
+    assert derive(None, "tr(A X)", "X", structure={"X": "diagonal"}).derivative() == (
+        "I(n) ∘ A^T")
+
+
 def test_symmetric_constant(cat) -> None:
     assert cat.derive("x^T A x", "x", structure={"A": "symmetric"}).derivative() == "2 A x"
 

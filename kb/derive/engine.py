@@ -36,7 +36,7 @@ from .errors import DeriveError
 from .infer import infer_shapes
 from .result import Derivation, Step
 from .rules import RULES, Expander
-from .simplify import Normalizer, collect, factors, scale, split_coefficient, zeros
+from .simplify import Normalizer, Term, collect, factors, scale, split_coefficient, zeros
 
 if TYPE_CHECKING:
     from kb.catalog import Catalog
@@ -69,8 +69,7 @@ def derive(catalog: Catalog | None, expression: str, wrt: str,
     goal, specs, inferred = prepare(expression, wrt, shapes, structure)
     symmetric = frozenset(n for n, s in specs.items() if s.structure & _SYMMETRIC)
     wrt_spec = specs[wrt]
-    if wrt_spec.structure & {Structure.DIAGONAL, Structure.SKEW_SYMMETRIC,
-                             Structure.ORTHOGONAL}:
+    if wrt_spec.structure & {Structure.SKEW_SYMMETRIC, Structure.ORTHOGONAL}:
         raise DeriveError(f"derivatives by a {', '.join(sorted(wrt_spec.structure))} variable "
                           "are not supported by the engine")
     first = differentiate(goal, wrt, wrt_spec, symmetric, layout if order == 1 else "denominator")
@@ -249,7 +248,20 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
         form = f"M d{wrt}"
     _append(steps, "differential", canonical, f"Bring every term to the form {form}.",
             tuple(reader.used))
-    if wrt in symmetric and goal.shape.is_scalar and not wrt_shape.is_scalar:
+    if Structure.DIAGONAL in wrt_spec.structure:
+        if not goal.shape.is_scalar or wrt_shape.is_scalar:
+            raise DeriveError("by a diagonal variable only a scalar has a gradient here")
+        # dX is diagonal, so tr(M dX) = tr((I ∘ M) dX): the gradient on diagonal matrices
+        eye = t.identity(wrt_shape.rows)
+        numerator = collect([Term(x.coef, x.scalars, (t.hadamard(eye, t.prod(*x.chain)),))
+                             if x.chain else Term(x.coef, x.scalars, (eye,))
+                             for x in numerator])
+        m = nz.build(numerator, None)
+        canonical = t.tr(t.mul(m, d))
+        _append(steps, "differential", canonical, f"{wrt} is diagonal, so is d{wrt}: only "
+                f"the diagonal of M counts, tr(M d{wrt}) = tr((I ∘ M) d{wrt}).",
+                ("trace-diagonal-projection",))
+    elif wrt in symmetric and goal.shape.is_scalar and not wrt_shape.is_scalar:
         # dX is symmetric, so tr(M dX) = tr(sym(M) dX): the gradient on symmetric matrices
         half = Fraction(1, 2)
         numerator = collect(scale(numerator, half) +
