@@ -144,9 +144,27 @@ def to_yaml(d: Derivation) -> str:
     from .check import compile_text
 
     compile_text(d)
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    def flow(value):
+        node = CommentedMap(value) if isinstance(value, dict) else CommentedSeq(value)
+        node.fa.set_flow_style()
+        return node
+
+    record = dict(d.record)
+    # variables read as in the catalog's records: X: {shape: [n, m]}
+    record["variables"] = {name: flow({k: flow(v) if isinstance(v, list) else v
+                                       for k, v in spec.items()})
+                           for name, spec in record["variables"].items()}
+    for key in ("tags", "wrt"):
+        if isinstance(record.get(key), list):
+            record[key] = flow(record[key])
+    if "steps" in record:
+        record["steps"] = [{k: flow(v) if k == "cites" else v for k, v in step.items()}
+                           for step in record["steps"]]
     yaml = YAML()
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    yaml.dump(d.record, out)
+    yaml.dump(record, out)
     return MODELINE + out.getvalue()
