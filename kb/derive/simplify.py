@@ -16,10 +16,9 @@ from fractions import Fraction
 
 from kb import ast
 from kb.dims import SCALAR, Shape
+from kb.layouts import _COMMUTES_WITH_TRANSPOSE  # f(X)^T = f(X^T): one list, the layouts'
 
 from . import trees as t
-
-_COMMUTES_WITH_TRANSPOSE = frozenset({"expm", "logm", "sinm", "cosm", "sqrtm", "adj", "pinv"})
 
 
 @dataclass(frozen=True)
