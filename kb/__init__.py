@@ -13,23 +13,27 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kb.catalog import Catalog, load
+    from kb.derive import Derivation, DeriveError
     from kb.diagnostics import CatalogError
     from kb.grammar import ExpressionError
     from kb.identity import Identity
     from kb.match import Match
-    from kb.verify import Report
+    from kb.results import Report
 
 _EXPORTS = {
     "load": "kb.catalog",
     "Catalog": "kb.catalog",
     "Identity": "kb.identity",
+    "Derivation": "kb.derive",
+    "DeriveError": "kb.derive",
     "Match": "kb.match",
-    "Report": "kb.verify",
+    "Report": "kb.results",
     "CatalogError": "kb.diagnostics",
     "ExpressionError": "kb.grammar",
 }
 
-__all__ = ["Catalog", "CatalogError", "ExpressionError", "Identity", "Match", "Report", "load"]
+__all__ = ["Catalog", "CatalogError", "Derivation", "DeriveError", "ExpressionError", "Identity",
+           "Match", "Report", "load"]
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,7 @@ from kb.paths import default_root
 from kb.schema import Source, Uncovered
 
 if TYPE_CHECKING:
+    from kb.derive import Derivation
     from kb.match import Match
 
 
@@ -81,6 +82,18 @@ class Catalog:
         from kb.match import match
 
         return match(list(self), expression, wrt, shapes, layout, limit, structure)
+
+    def derive(self, expression: str, wrt: str,
+               shapes: dict[str, tuple[int | str, int | str]] | None = None,
+               structure: dict[str, str | list[str]] | None = None,
+               layout: str = "denominator", order: int = 1) -> Derivation:
+        """The derivative of ``expression`` by ``wrt``, derived step by step by the
+        differential method, each step citing the catalog records it applies and checked
+        numerically (see :mod:`kb.derive`). ``order=2`` gives the Hessian of a scalar by a
+        vector."""
+        from kb.derive import derive
+
+        return derive(self, expression, wrt, shapes, structure, layout, order)
 
     def filter(self, kind: str | Iterable[str] | None = None,
                ops: str | Iterable[str] | None = None,

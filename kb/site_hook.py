@@ -85,6 +85,7 @@ def on_config(config):
     data = PREVERIFIED.pop(root, None) or verified_site_data(root)
     data = dataclasses.replace(data, site_url=config.site_url or None)
     _state["data"] = data
+    _state["ids"] = frozenset(i.id for i in data.identities)
     _state["project"] = project = Path(config.config_file_path).resolve().parent
     _state["katex"] = Katex(project, cache_dir(project) / "katex")
     _state["math"] = {}
@@ -163,15 +164,22 @@ def fill_math(page_html: str, rendered: list[str]) -> str:
     return _MARKER.sub(lambda m: rendered[int(m.group(1))], page_html)
 
 
+_RECORD_LINK = re.compile(r"\[([^\]\n]+)\]\(identities/([a-z0-9-]+)\.md\)")
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """The home page's figures are the catalog's, at build time."""
+    """The home page's figures are the catalog's, at build time; a handwritten page's link to
+    a record the catalog being built does not have (``kb build --root`` of another catalog)
+    becomes the record's id in code instead of a broken link."""
     data: SiteData = _state["data"]
     if "<!-- kb:stats -->" in markdown:
         records = [i for i in data.identities if i.type != "derivation"]
         stats = (f"**{len(records)} verified identities** and **{len(data.derivations())} "
                  f"verified derivations**, from {len(data.sources)} sources.")
         markdown = markdown.replace("<!-- kb:stats -->", stats)
-    return markdown
+    ids = _state["ids"]
+    return _RECORD_LINK.sub(lambda m: m.group(0) if m.group(2) in ids else f"`{m.group(2)}`",
+                            markdown)
 
 
 def on_page_content(page_html: str, page, config, files) -> str:

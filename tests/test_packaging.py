@@ -84,9 +84,8 @@ def test_kb_show_and_search_work_from_any_folder(installed: Path, elsewhere: Pat
     search = run(installed / "kb", "search", "log", "det", cwd=elsewhere)
     assert search.returncode == 0, search.stderr
     assert search.stdout.split()[0] == "log-det"
-    # LEAD: `kb derive` was not on main when this landed; once it is, add the line below.
-    # assert run(installed / "kb", "derive", "log(det(X))", "--wrt", "X", cwd=elsewhere) \
-    #     .returncode == 0
+    assert run(installed / "kb", "derive", "log(det(X))", "--wrt", "X", cwd=elsewhere) \
+        .returncode == 0
 
 
 def test_the_python_api_loads_the_shipped_catalog(installed: Path, elsewhere: Path) -> None:
