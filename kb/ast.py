@@ -15,7 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kb.shapes import Shape
+    from kb.dims import Shape
 
 
 @cache

@@ -35,7 +35,7 @@ def verify(paths: tuple[Path, ...], root: Path | None, verbose: bool, repeat: in
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from kb.catalog import load_entries
-    from kb.verify import verify_catalog
+    from kb.catalog_run import verify_catalog
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     catalog, problems = load_entries(paths or None, root)

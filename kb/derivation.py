@@ -7,6 +7,7 @@ zero), or its derivative in the record's layout (``derivative``). A step may be 
 expression language, where ``diff(expr)`` and ``diff(expr, x)`` are evaluated numerically, or
 in index notation as numpy einsum terms over named arrays.
 
+Steps are compiled here, with no numerics; :mod:`kb.step_check` evaluates and checks them.
 Verification checks the first step of each kind against the truth (f, or finite differences
 of f) and every later step against the step of the same kind before it, so a wrong step is
 named with the step it should have equalled; the stated result is checked against finite
@@ -17,15 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from kb import ast
 from kb.dims import SCALAR, Dim, Shape
 from kb.grammar import ExpressionError, parse
 from kb.layouts import derivative_shape
-from kb.numeric import Array, Env, evaluate
 from kb.printer import to_text
-from kb.results import Check
 from kb.schema import DerivationRecord, Step
 from kb.shapes import Scope, ShapeError, UndeclaredError, check
 
@@ -57,34 +54,6 @@ class CompiledStep:
             (f"{to_text(t.scale)} * " if to_text(t.scale) != "1" else "")
             + f"einsum('{t.spec}', {', '.join(to_text(a) for a in t.arrays)})"
             for t in self.terms)
-
-    def evaluate(self, env: Env) -> Array:
-        if self.tree is not None:
-            return evaluate(self.tree, env)
-        return sum(_einsum(term, env) for term in self.terms)
-
-
-def _einsum(term: EinsumTerm, env: Env) -> Array:
-    inputs, output = term.spec.split("->")
-    operands = inputs.split(",") if inputs else []
-    values = [_squeeze(evaluate(tree, env), len(sub)) for tree, sub in zip(term.arrays, operands,
-                                                                           strict=True)]
-    subscripts = ",".join("..." + sub for sub in operands) + "->..." + output
-    result = np.einsum(subscripts, *values)
-    if len(output) == 0:
-        result = result.reshape(-1, 1, 1)
-    elif len(output) == 1:
-        result = result[:, :, None]
-    return evaluate(term.scale, env) * result
-
-
-def _squeeze(value: Array, indices: int) -> Array:
-    """A (batch, rows, cols) value as an operand with ``indices`` indices."""
-    if indices == 2:
-        return value
-    if indices == 0:
-        return value[:, 0, 0]
-    return value[:, :, 0] if value.shape[2] == 1 else value[:, 0, :]
 
 
 class StepProblem(ValueError):
@@ -195,46 +164,3 @@ def cited_ids(record: DerivationRecord) -> list[tuple[tuple[str | int, ...], str
     """Every record id the steps cite, with where."""
     return [(("steps", i, "cites", j), ref)
             for i, step in enumerate(record.steps) for j, ref in enumerate(step.cites)]
-
-
-def check_steps(st, draws, direction: Array, truth: dict[str, Array], scale: Array,
-                directional) -> list[Check]:
-    """Relative errors of every step against the truth or the step before it.
-
-    ``truth`` holds the goal's value and its finite-difference differential; ``directional``
-    turns a derivative in the record's layout into a directional derivative along
-    ``direction``. Each check is located at its step.
-    """
-    from kb.verify import relative_error  # verify imports this module when it checks steps
-
-    record = st.record
-    zero = {name: np.zeros_like(value) for name, value in draws.base.values.items()}
-    env = draws.env(differentials={**zero, record.wrt: direction})
-    checks: list[Check] = []
-    last: dict[str, CompiledStep] = {}
-    values: dict[int, Array] = {}
-    for step in st.steps:
-        value = step.evaluate(env)
-        values[step.number] = value
-        before = last.get(step.kind)
-        label = f"step {step.number} ({step.kind}) `{step.text}`"
-        if before is not None:
-            against = f"step {before.number} `{before.text}`"
-            errors = relative_error(value, values[before.number], scale)
-        elif step.kind == "value":
-            against, errors = "the goal", relative_error(value, truth["value"], scale)
-        elif step.kind == "differential":
-            against = "the goal's differential (finite differences)"
-            errors = relative_error(value, truth["differential"], scale)
-        else:
-            against = "the goal's derivative (finite differences)"
-            errors = relative_error(directional(value), truth["differential"], scale)
-        checks.append(Check(f"{label} against {against}", errors, ("steps", step.number - 1),
-                            step.number))
-        last[step.kind] = step
-    if "derivative" in last:
-        final = last["derivative"]
-        result = draws.evaluate(st.trees["result"])
-        checks.append(Check(f"the result against step {final.number} `{final.text}`",
-                            relative_error(result, values[final.number], scale)))
-    return checks

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import ast
 from kb.functions import FUNCTIONS
@@ -26,11 +26,19 @@ if TYPE_CHECKING:
     import numpy as np
 
     from kb.diagnostics import Diagnostic
-    from kb.loader import Document
     from kb.results import Report
     from kb.schema import Source
 
 PERMALINK_BASE = "identities/"
+
+
+class SourceDocument(Protocol):
+    """The file a record was read from, as far as an identity needs it: a way to locate a
+    field in it (:class:`kb.loader.Document` is one)."""
+
+    def diagnostic(self, loc: tuple[str | int, ...], message: str, code: str,
+                   offset: int | None = None, key: bool = False, detail: str | None = None
+                   ) -> Diagnostic: ...
 
 
 def _check_layout(layout: str) -> str:
@@ -44,7 +52,7 @@ class Identity:
     """A loaded record: where it came from, the record, and its typed statement."""
 
     path: Path
-    document: Document
+    document: SourceDocument
     record: Record
     statement: Statement
 

@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 
 from kb import ast
+from kb.differences import STEP, richardson
 from kb.functions import FUNCTIONS
 from kb.linalg import kron, real_power, unvec, vec
 
@@ -154,29 +155,6 @@ def _summation(node: ast.Summation, env: Env) -> Array:
     return total
 
 
-def extrapolate(quotient: Callable[[float], Array], h: float) -> tuple[Array, Array]:
-    """The limit at 0 of a difference quotient whose error is even in the step, per draw, and
-    a bound on the estimate's error.
-
-    Quotients at h, h/2, h/4 with two Richardson steps give the O(h⁶) estimate that is
-    returned; the same from h/2, h/4, h/8 gives a second one, and their distance (Frobenius
-    norm per draw) bounds the first one's error: the second has about 64 times less
-    truncation error and, at its smaller steps, more rounding error, so the distance covers
-    both. (Comparing with an O(h⁴) estimate from the same steps would not: it shares the
-    rounding error of the smallest step.)
-    """
-    d = [quotient(s) for s in (h, h / 2, h / 4, h / 8)]
-    r1 = [(4 * d[i + 1] - d[i]) / 3 for i in range(3)]
-    r2 = [(16 * r1[i + 1] - r1[i]) / 15 for i in range(2)]
-    gap = np.sqrt((np.abs(r2[1] - r2[0]) ** 2).sum(axis=(-2, -1)))
-    return r2[0], np.where(np.isfinite(gap), gap, np.inf)
-
-
-def richardson(f: Callable[[float], Array], h: float) -> Array:
-    """f'(0) by central differences, extrapolated (see :func:`extrapolate`)."""
-    return extrapolate(lambda s: (f(s) - f(-s)) / (2 * s), h)[0]
-
-
 def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int, int]) -> Array:
     """d vec(u)/d vec(x) rearranged as the numerator-layout derivative of its kind."""
     (p, q), (r, s) = out_shape, in_shape
@@ -185,11 +163,6 @@ def layout_jacobian(jac: Array, out_shape: tuple[int, int], in_shape: tuple[int,
     if r * s == 1:  # anything by a scalar: u's shape
         return unvec(jac, p, q)
     return jac  # vector by vector: the Jacobian itself
-
-
-STEP = 2.0**-6
-"""The largest finite-difference step along a unit direction: with two Richardson steps the
-error is O(h⁶), about 1e-11 on well-conditioned draws, and rounding stays near 1e-13."""
 
 
 def _numeric_jacobian(node: ast.NumericDerivative, env: Env) -> Array:

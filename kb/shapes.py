@@ -14,7 +14,7 @@ from kb import ast
 from kb.dims import SCALAR, Dim, Shape
 from kb.functions import FUNCTIONS, DomainError
 from kb.layouts import derivative_shape
-from kb.schema import Structure
+from kb.structures import Structure
 
 
 class ShapeError(ValueError):

@@ -27,9 +27,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from kb.catalog import load_entries
+from kb.catalog_run import verify_catalog
 from kb.katex import Katex, KatexError, katex_dist
 from kb.render import SiteData, browse_json, site_pages, topic_title
-from kb.verify import verify_catalog
 
 CATALOG_ENV = "KB_CATALOG"
 CACHE_ENV = "KB_CACHE_DIR"

@@ -18,16 +18,24 @@ cannot be sampled, or that evaluates to NaN, fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from kb import ast
-from kb.diagnostics import Diagnostic
-from kb.identity import Identity
+from kb.differences import (
+    FLOOR,
+    STEP,
+    Array,
+    central_quotient,
+    extrapolate,
+    mixed_quotient,
+    norm,
+    relative_error,
+)
 from kb.layouts import LAYOUTS
-from kb.numeric import STEP, Array, Env, evaluate, extrapolate
+from kb.numeric import Env, evaluate
 from kb.results import Check, Failure, Outcome, Report
 from kb.sampling import (
     SamplingError,
@@ -41,11 +49,11 @@ from kb.sampling import (
 from kb.singularities import Screen, condition_measure, screened_draws, sensitive
 from kb.statement import Statement, _step_trees
 from kb.statement_types import STATEMENT_TYPES
+from kb.step_check import check_steps
 
 TOLERANCE = 1e-7
 BATCH = 12
 HESSIAN_STEP = 2.0**-5
-FLOOR = 1e-6
 ATTEMPTS = 2
 """Failing batches before a failure is reported."""
 BATCHES = 8
@@ -75,35 +83,8 @@ def check_for(type_name: str) -> Callable[[CheckFunction], CheckFunction]:
     return register
 
 
-def _norm(x: Array) -> Array:
-    return np.sqrt((np.abs(x) ** 2).sum(axis=(-2, -1)))
-
-
-def relative_error(predicted: Array, reference: Array, scale: Array | float = 0.0) -> Array:
-    """Per draw: |predicted - reference| / max(|predicted|, |reference|, FLOOR (1 + scale)).
-
-    NaN or infinity anywhere in a draw gives an infinite error.
-    """
-    denom = np.maximum(np.maximum(_norm(predicted), _norm(reference)), FLOOR * (1.0 + scale))
-    err = _norm(predicted - reference) / denom
-    finite = np.isfinite(err) & np.isfinite(np.asarray(scale, dtype=float))
-    return np.where(finite, err, np.inf)
-
-
-def mixed_quotient(f: Callable[[float, float], Array]) -> Callable[[float], Array]:
-    """The mixed central difference quotient of ∂²f/∂s∂t at 0, as a function of the step."""
-    def m(s: float) -> Array:
-        return (f(s, s) - f(s, -s) - f(-s, s) + f(-s, -s)) / (4 * s * s)
-    return m
-
-
-def central_quotient(f: Callable[[float], Array]) -> Callable[[float], Array]:
-    """The central difference quotient of f'(0), as a function of the step."""
-    return lambda s: (f(s) - f(-s)) / (2 * s)
-
-
 def _unit(v: Array) -> Array:
-    return v / np.maximum(_norm(v), 1e-300)[:, None, None]
+    return v / np.maximum(norm(v), 1e-300)[:, None, None]
 
 
 class _Draws:
@@ -123,7 +104,7 @@ class _Draws:
         """The limit of a difference quotient at 0, per draw; retried at a smaller step where
         the Richardson estimates disagree, and the error bound kept in ``noise``."""
         def relative(est: Array, err: Array) -> Array:
-            rel = err / np.maximum(_norm(est), FLOOR * (1.0 + scale))
+            rel = err / np.maximum(norm(est), FLOOR * (1.0 + scale))
             # A non-finite value is a domain error for the checks to report, not noise.
             return np.where(np.isfinite(est).all(axis=(-2, -1)), rel, 0.0)
 
@@ -186,7 +167,7 @@ class _Probe:
         wrt = st.record.wrt
         v = d.direction(wrt)
         value = d.evaluate(expr)
-        scale = _norm(value)
+        scale = norm(value)
         fd = d.limit(central_quotient(d.along(expr, {wrt: v})), STEP, scale)
         return cls(v, fd, value, scale, expr, st.specs[wrt].shape.is_scalar)
 
@@ -230,7 +211,7 @@ def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
                         ) -> list[Check]:
     expr = st.trees["expression"]
     dirs = {name: d.direction(name) for name in st.record.wrt}
-    scale = _norm(d.evaluate(expr))
+    scale = norm(d.evaluate(expr))
     fd = d.limit(central_quotient(d.along(expr, dirs)), STEP, scale)
     tree = result if result is not None else st.trees["differential"]
     value = d.evaluate(tree, d.env(differentials=dirs))
@@ -247,7 +228,7 @@ def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None) -> 
     def f(s: float, t: float) -> Array:
         return d.evaluate(expr, d.env({record.wrt: s * u + t * w}))
 
-    scale = _norm(d.evaluate(expr))
+    scale = norm(d.evaluate(expr))
     fd = d.limit(mixed_quotient(f), HESSIAN_STEP, scale)
     h = d.evaluate(result if result is not None else st.trees["hessian"])
     predicted = np.swapaxes(u, -1, -2) @ h @ w
@@ -264,8 +245,6 @@ def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None) ->
 
 @check_for("derivation")
 def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
-    from kb.derivation import check_steps
-
     record = st.record
     probe = _Probe.of(st, d, st.trees["goal"])
     tree = result if result is not None else st.trees["result"]
@@ -366,59 +345,6 @@ def verify(st: Statement, repeat: int = 0) -> Report:
     elif st.printed_problem is not None:
         report.erratum_evidence = f"the printed form {st.printed_problem}"
     return report
-
-
-@dataclass
-class CatalogRun:
-    """The outcome of verifying a loaded catalog: every problem, in reading order."""
-
-    reports: dict[str, Report]
-    problems: list[Diagnostic]
-    verified: int
-    failed: int
-
-    def summary(self) -> str:
-        return f"{self.verified} verified, {self.failed} failed"
-
-
-def verify_catalog(identities: Iterable[Identity], load_problems: list[Diagnostic],
-                   with_draws: bool = False,
-                   advance: Callable[[str], None] | None = None,
-                   repeat: int = 1) -> CatalogRun:
-    """Verify every loaded identity; a failure is located at the failing step or result.
-
-    ``load_problems`` are the loader's diagnostics (each file with one counts as failed);
-    ``with_draws`` adds the failing draw to each failure; ``advance`` is told each id, once
-    per verification; ``repeat`` verifies each record under that many independent families of
-    seeds, and reports its first failing one.
-    """
-    identities = list(identities)
-    reports: dict[str, Report] = {}
-    problems = list(load_problems)
-    for identity in identities:
-        result_field = (identity.statement.result_field,)
-        try:
-            for index in range(repeat):
-                if advance is not None:
-                    advance(identity.id)
-                report = verify(identity.statement, index)
-                if not report.ok:
-                    break
-        except Exception as exc:  # a bug of ours must not hide the other records
-            problems.append(identity.diagnostic(
-                result_field, f"internal error while verifying ({type(exc).__name__}: "
-                f"{exc}); please report it", "KB406"))
-            continue
-        reports[identity.id] = report
-        failure = report.failure
-        if failure is None:
-            continue
-        detail = "draw:\n" + report.draw_text() if with_draws and report.draw else None
-        problems.append(identity.diagnostic(failure.location or result_field, failure.message,
-                                            failure.code, detail))
-    verified = sum(r.ok for r in reports.values())
-    invalid = len({d.path for d in load_problems})
-    return CatalogRun(reports, problems, verified, len(identities) - verified + invalid)
 
 
 def _check_erratum(st: Statement, check: CheckFunction, report: Report) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from kb import verify as verifying
 from kb.catalog import load_entries
+from kb.catalog_run import verify_catalog
 from kb.diagnostics import CODES, Diagnostic, codes_table
-from kb.verify import verify_catalog
 
 FIXTURES = Path(__file__).parent / "diagnostic_codes"
 DOCS = Path(__file__).parent.parent / "site" / "records.md"

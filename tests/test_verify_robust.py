@@ -15,10 +15,11 @@ import pytest
 
 import kb
 from kb.catalog import load_entries
+from kb.catalog_run import verify_catalog
+from kb.differences import extrapolate
 from kb.loader import load_record, load_sources
-from kb.numeric import extrapolate
 from kb.statement import compile_record
-from kb.verify import verify, verify_catalog
+from kb.verify import verify
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad_records"

@@ -7,6 +7,7 @@ for an expression that does not parse or type-check, and :class:`VerificationFai
 check fails (an answer is never returned unverified).
 """
 
+from . import present  # noqa: F401  (registers the presenters of Derivation)
 from .engine import derive
 from .errors import DeriveError, VerificationFailed
 from .result import Derivation, Step

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from kb import ast
+from kb.differences import STEP
 from kb.grammar import ExpressionError, parse
 from kb.layouts import LAYOUTS, kind_of, other
-from kb.numeric import STEP, Env, evaluate
+from kb.numeric import Env, evaluate
 from kb.printer import to_text
 from kb.sampling import SamplingError, assign_sizes, sample
 from kb.schema import record_adapter
@@ -33,10 +34,19 @@ from .errors import VerificationFailed
 from .result import Step
 
 if TYPE_CHECKING:
-    from kb.catalog import Catalog
+    from kb.match import Match
     from kb.shapes import VarSpec
 
     from .result import Derivation
+
+class RecordMatcher(Protocol):
+    """What the engine needs of a catalog: its matcher (:meth:`kb.catalog.Catalog.match`)."""
+
+    def match(self, expression: str, wrt: str,
+              shapes: dict[str, tuple[int | str, int | str]] | None = None,
+              layout: str = "denominator", limit: int = 10,
+              structure: dict[str, list[str]] | None = None) -> list[Match]: ...
+
 
 SOURCES = [
     {"ref": "seed-002-ang", "locator": "The differential method: rules (1)–(5) and the "
@@ -232,7 +242,7 @@ def _same_transposed(d: Derivation) -> None:
 
 # ---- the catalog first ---------------------------------------------------------------------
 
-def cite_catalog(catalog: Catalog, result, expression: str, wrt: str, shapes,
+def cite_catalog(catalog: RecordMatcher, result, expression: str, wrt: str, shapes,
                  specs: Mapping[str, VarSpec], layout: str) -> None:
     """Cite the records whose derivative agrees with the engine's; end with the record's
     form when it is shorter."""

@@ -19,32 +19,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from kb import ast
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
 from kb.layouts import LAYOUTS, Kind, derivative_shape, kind_of
 from kb.printer import to_text
-from kb.schema import Structure
 from kb.shapes import Scope, ShapeError, VarInfo, VarSpec, check
+from kb.structures import STRUCTURES, Structure, implies_symmetric
 
 from . import trees as t
 from .canonical import Reader
-from .check import cite_catalog, verify_derivation
+from .check import RecordMatcher, cite_catalog, verify_derivation
 from .errors import DeriveError
 from .infer import infer_shapes
 from .result import Derivation, Step
 from .rules import RULES, Expander
 from .simplify import Normalizer, Term, collect, factors, scale, split_coefficient, zeros
 
-if TYPE_CHECKING:
-    from kb.catalog import Catalog
-
-_SYMMETRIC = {Structure.SYMMETRIC, Structure.SPD, Structure.DIAGONAL,
-              Structure.DISTINCT_EIGENVALUES}
-_SQUARE = _SYMMETRIC | {Structure.INVERTIBLE, Structure.POSITIVE_DETERMINANT,
-                        Structure.ORTHOGONAL, Structure.SKEW_SYMMETRIC}
 _READ_OFF = {
     Kind.SCALAR_BY_MATRIX: "gradient-differential-matrix",
     Kind.SCALAR_BY_VECTOR: "gradient-differential-vector",
@@ -57,7 +49,7 @@ MAX_LAYERS = 200
 MAX_TERMS = 2000
 
 
-def derive(catalog: Catalog | None, expression: str, wrt: str,
+def derive(catalog: RecordMatcher | None, expression: str, wrt: str,
            shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
            structure: Mapping[str, str | list[str]] | None = None,
            layout: str = "denominator", order: int = 1) -> Derivation:
@@ -67,7 +59,7 @@ def derive(catalog: Catalog | None, expression: str, wrt: str,
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
     goal, specs, inferred = prepare(expression, wrt, shapes, structure)
-    symmetric = frozenset(n for n, s in specs.items() if s.structure & _SYMMETRIC)
+    symmetric = frozenset(n for n, s in specs.items() if implies_symmetric(s.structure))
     wrt_spec = specs[wrt]
     if wrt_spec.structure & {Structure.SKEW_SYMMETRIC, Structure.ORTHOGONAL}:
         raise DeriveError(f"derivatives by a {', '.join(sorted(wrt_spec.structure))} variable "
@@ -125,7 +117,8 @@ def prepare(expression: str, wrt: str, shapes, structure) -> tuple[ast.Node, dic
             choices = ", ".join(s.value for s in Structure)
             raise DeriveError(f"unknown structure in {name}={','.join(items)}: use one of "
                               f"{choices}") from None
-    square = frozenset(n for n, s in structures.items() if s & _SQUARE)
+    square = frozenset(n for n, s in structures.items()
+                       if any(STRUCTURES[x].square for x in s))
     inferred_shapes = infer_shapes(tree, wrt, shapes, expression, square)
     needs = _needs(tree)
     for name, need in needs.items():

@@ -4,14 +4,14 @@ derivation record and plain data."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.latex import latex as tree_latex
 from kb.latex import latex_name
 from kb.layouts import LAYOUTS
 
-if TYPE_CHECKING:
-    from .result import Derivation
+from .check import compile_text
+from .result import Derivation, presenter
 
 MODELINE = "# yaml-language-server: $schema=../../schema/identity.schema.json\n"
 
@@ -43,6 +43,7 @@ def _answer_label(d: Derivation) -> str:
     return "Hessian" if d.order == 2 else f"∂/∂{d.wrt}"
 
 
+@presenter("text")
 def text(d: Derivation) -> str:
     """The derivation as plain text, for the terminal."""
     lines = [f"d/d{d.wrt} {d.expression}", f"shapes: {_shapes_line(d)}"]
@@ -66,6 +67,7 @@ def text(d: Derivation) -> str:
     return "\n".join(lines)
 
 
+@presenter("latex")
 def latex(d: Derivation) -> str:
     """An aligned derivation: each line one step, tagged with the records it uses."""
     f = "f"
@@ -97,6 +99,7 @@ def _md_escape(value: str) -> str:
     return out
 
 
+@presenter("markdown")
 def markdown(d: Derivation) -> str:
     """A Markdown snippet: the shapes, a table of steps, the answer and its verification."""
     lines = [f"**Derivative of `{d.expression}` by `{d.wrt}`**", "",
@@ -118,6 +121,7 @@ def markdown(d: Derivation) -> str:
     return "\n".join(lines) + "\n"
 
 
+@presenter("to_dict")
 def to_dict(d: Derivation) -> dict[str, Any]:
     """The JSON shape of ``kb derive --format json``."""
     derivative = ({layout: d.derivative(layout) for layout in LAYOUTS}
@@ -136,12 +140,11 @@ def to_dict(d: Derivation) -> dict[str, Any]:
     }
 
 
+@presenter("to_yaml")
 def to_yaml(d: Derivation) -> str:
     """A derivation record that ``kb verify`` accepts when saved under ``identities/``:
     the text is compiled and verified again before it is returned."""
     from ruamel.yaml import YAML
-
-    from .check import compile_text
 
     compile_text(d)
     from ruamel.yaml.comments import CommentedMap, CommentedSeq

@@ -13,6 +13,18 @@ from kb.shapes import VarSpec
 
 from .errors import DeriveError
 
+PRESENTERS: dict[str, Callable[[Derivation], Any]] = {}
+"""How a derivation is presented, by format; filled by :mod:`kb.derive.present` (imported
+with the package), so that this module does not import its presenters."""
+
+
+def presenter(name: str) -> Callable[[Callable[[Derivation], Any]], Callable[[Derivation], Any]]:
+    """Register the presenter of a format."""
+    def register(function: Callable[[Derivation], Any]) -> Callable[[Derivation], Any]:
+        PRESENTERS[name] = function
+        return function
+    return register
+
 
 @dataclass(frozen=True)
 class Step:
@@ -103,31 +115,23 @@ class Derivation:
         call.__doc__ = f"evaluates {to_text(tree)}; arguments: {', '.join(needed)}"
         return call
 
-    # ---- presentations ------------------------------------------------------------------
+    # ---- presentations (kb.derive.present registers them) ------------------------------
     def latex(self) -> str:
-        from .present import latex
-
-        return latex(self)
+        """An aligned derivation for course notes."""
+        return PRESENTERS["latex"](self)
 
     def markdown(self) -> str:
-        from .present import markdown
-
-        return markdown(self)
+        return PRESENTERS["markdown"](self)
 
     def to_yaml(self) -> str:
-        from .present import to_yaml
-
-        return to_yaml(self)
+        """A derivation record that ``kb verify`` accepts, compiled and verified again."""
+        return PRESENTERS["to_yaml"](self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .present import to_dict
-
-        return to_dict(self)
+        return PRESENTERS["to_dict"](self)
 
     def text(self) -> str:
-        from .present import text
-
-        return text(self)
+        return PRESENTERS["text"](self)
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from kb.identity import Identity
 from kb.render.markup import topic_of, topic_title
+from kb.results import Report
 from kb.schema import Source, Uncovered
-from kb.verify import Report
 
 
 @dataclass(frozen=True)

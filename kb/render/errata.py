@@ -11,8 +11,8 @@ from kb.latex import latex, latex_name
 from kb.render.blocks import source_line
 from kb.render.counterexample import counterexample, matrix_latex
 from kb.render.markup import esc, identity_href, math, reading, text
+from kb.results import Report
 from kb.schema import Source
-from kb.verify import Report
 
 
 def erratum_block(identity: Identity, report: Report, sources: Mapping[str, Source],
