@@ -31,7 +31,8 @@ class Node:
 
     def children(self) -> tuple[Node, ...]:
         out: list[Node] = []
-        for name in _field_names(type(self)):
+        # A node class is hashable; mypy reads the dataclass's __hash__ as an instance method.
+        for name in _field_names(type(self)):  # type: ignore[arg-type]
             value = getattr(self, name)
             if isinstance(value, Node):
                 out.append(value)

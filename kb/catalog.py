@@ -6,7 +6,7 @@ Loading the catalog needs no verification and never imports SymPy.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ from kb.loader import (
     record_files,
 )
 from kb.paths import default_root
-from kb.schema import Source, Uncovered
+from kb.schema import DerivationRecord, Source, Uncovered
 
 if TYPE_CHECKING:
     from kb.derive import Derivation
@@ -72,9 +72,9 @@ class Catalog:
         return [hit.identity for hit in self._index.search(query, limit)]
 
     def match(self, expression: str, wrt: str,
-              shapes: dict[str, tuple[int | str, int | str]] | None = None,
+              shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
               layout: str = "denominator", limit: int = 10,
-              structure: dict[str, list[str]] | None = None) -> list[Match]:
+              structure: Mapping[str, list[str]] | None = None) -> list[Match]:
         """Identities whose statement matches ``expression`` by ``wrt`` in one normal form
         (:mod:`kb.match`), up to renaming, a scalar's transpose and cyclic rotation in a
         trace; each checked numerically and returned with the derivative in the user's
@@ -175,6 +175,7 @@ def _unknown_citations(catalog: Catalog, known: set[str]) -> list[Diagnostic]:
     for identity in catalog:
         if identity.type != "derivation":
             continue
+        assert isinstance(identity.record, DerivationRecord)
         for loc, ref in cited_ids(identity.record):
             if ref not in catalog.entries and ref not in known:
                 close = catalog.suggest(ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kb.identity import Identity
@@ -55,7 +55,7 @@ class Coverage:
         return sorted(set(self.cited) & set(self.uncovered))
 
 
-def coverage(identities: Iterable[Identity], uncovered: dict[str, list[Uncovered]],
+def coverage(identities: Iterable[Identity], uncovered: Mapping[str, list[Uncovered]],
              ref: str = COOKBOOK) -> Coverage:
     result = Coverage(ref)
     for identity in sorted(identities, key=lambda i: i.id):

@@ -139,7 +139,8 @@ def compile_steps(record: DerivationRecord, scope: Scope, goal: ast.Node
         try:
             if step.expression is not None:
                 tree = _typed(step.expression, step_scope, (*field, "expression"))
-                terms, shape = (), tree.shape
+                terms: tuple[EinsumTerm, ...] = ()
+                shape = tree.shape
             else:
                 tree = None
                 terms, shape = _einsum_terms(step, step_scope, field)

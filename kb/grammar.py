@@ -168,7 +168,8 @@ def int_expr(text: str) -> ast.IntExpr | None:
     pieces = re.findall(r"[+-]?[^+-]+", compact)
     if not compact or "".join(pieces) != compact:
         return None
-    const, terms = 0, {}
+    const = 0
+    terms: dict[str, int] = {}
     for piece in pieces:
         match = _INT_TERM.fullmatch(piece)
         if not match or (match.group(2) is None and match.group(3) is None):

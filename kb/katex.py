@@ -167,7 +167,7 @@ class Katex:
 
     def close(self) -> None:
         if self._process is not None:
-            self._process.stdin.close()  # type: ignore[union-attr]
+            self._process.stdin.close()
             self._process.wait(timeout=10)
             self._process = None
         if self._disk is not None:

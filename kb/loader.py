@@ -226,7 +226,8 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
         problems.append(doc.diagnostic(("id",), f"id '{record.id}' must equal the file name "
                                        f"'{path.stem}'", "KB105"))
     if sources is not None:
-        refs = [(("sources", i, "ref"), s.ref) for i, s in enumerate(record.sources)]
+        refs: list[tuple[tuple[str | int, ...], str]] = [
+            (("sources", i, "ref"), s.ref) for i, s in enumerate(record.sources)]
         if record.erratum is not None:
             refs.append((("erratum", "ref"), record.erratum.ref))
         for loc, ref in refs:

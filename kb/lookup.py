@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from kb.catalog import Catalog
@@ -63,7 +63,8 @@ class LookupIndex:
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """As :meth:`kb.catalog.Catalog.search`, without the compiled identities."""
-        return [hit.identity for hit in self.search_index.search(query, limit)]
+        # The index was built with identities and keeps only their entries (build_index).
+        return [cast(Entry, hit.identity) for hit in self.search_index.search(query, limit)]
 
     def match(self, expression: str, wrt: str,
               shapes: dict[str, tuple[int | str, int | str]] | None = None,
@@ -121,7 +122,8 @@ def build_index(root: Path, catalog: Catalog, fingerprint: str) -> LookupIndex:
     identities = list(catalog)
     entries = [Entry(i.id, i.title, i.path.resolve()) for i in identities]
     search_index = SearchIndex(identities)
-    search_index.identities = entries  # hits are printed by id and title only
+    # Hits are printed by id and title only: keep those, not the compiled identities.
+    search_index.identities = cast("list[Identity]", entries)
     skeletons: dict[str, list[int]] = defaultdict(list)
     for position, identity in enumerate(identities):
         if _matchable(identity):

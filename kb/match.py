@@ -90,7 +90,7 @@ def match(identities: list[Identity], expression: str, wrt: str, shapes: Shapes 
         if identity.type != "derivative" or any(
                 s.function_of for s in identity.statement.specs.values()):
             continue
-        start = Binding(symbols={identity.record.wrt: wrt})
+        start = Binding(symbols={identity.statement.wrt: wrt})
         result = _first_confirmed(identity, user, targets, start, given, user_dims, layout,
                                   stated)
         if result is not None:
@@ -244,7 +244,7 @@ def duplicates(identities: list[Identity]) -> list[tuple[str, str]]:
         shapes = {name: (str(spec.shape.rows), str(spec.shape.cols))
                   for name, spec in identity.statement.specs.items() if spec.integer is None}
         try:
-            found = match(identities, text, identity.record.wrt, shapes, limit=len(identities))
+            found = match(identities, text, identity.statement.wrt, shapes, limit=len(identities))
         except Exception:  # placeholders and the like have no numeric match
             continue
         written = variants(normal_form(identity.tree("expression"), spellings=False))

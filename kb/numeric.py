@@ -174,8 +174,10 @@ def _numeric_jacobian(node: ast.NumericDerivative, env: Env) -> Array:
         step = np.zeros((batch, r * s, 1))
         step[:, k, 0] = 1.0
         direction = unvec(step, r, s)
-        moved = richardson(lambda t, d=direction: _eval(node.arg, env.shifted({node.wrt: t * d})),
-                           STEP)
+        def along(t: float, d: Array = direction) -> Array:
+            return _eval(node.arg, env.shifted({node.wrt: t * d}))
+
+        moved = richardson(along, STEP)
         columns.append(vec(moved))
     jac = np.concatenate(columns, axis=2)
     out_shape = node.arg.shape.sizes(env.sizes)
@@ -200,5 +202,6 @@ def implementation(name: str) -> Callable[..., Array]:
 def _call(node: ast.Call, env: Env) -> Array:
     if FUNCTIONS[node.func].domain == "spectral":
         matrix, index = node.args
+        assert isinstance(index, ast.Num)  # the shape checker admits only a literal k
         return implementation(node.func)(_eval(matrix, env), int(index.value))
     return implementation(node.func)(*(_eval(arg, env) for arg in node.args))

@@ -100,9 +100,9 @@ class SearchIndex:
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for token, docs in counts.items():
             idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            index = np.fromiter(docs.keys(), dtype=np.int64, count=len(docs))
+            positions = np.fromiter(docs.keys(), dtype=np.int64, count=len(docs))
             tf = np.fromiter(docs.values(), dtype=float, count=len(docs))
-            self.postings[token] = (index, idf * tf * (K1 + 1) / (tf + norms[index]))
+            self.postings[token] = (positions, idf * tf * (K1 + 1) / (tf + norms[positions]))
         self.vocabulary = sorted(self.postings)
         self.phrases = [(" ".join(tokens(i.id)),
                          [" ".join(tokens(name)) for name in (i.title, *i.aliases)])

@@ -7,8 +7,9 @@ it, to a differential ``dX``. Anything else is a :class:`ShapeError` at the node
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, replace
+from typing import Any
 
 from kb import ast
 from kb.dims import SCALAR, Dim, Shape
@@ -303,7 +304,7 @@ def _differential_of(node: ast.DifferentialOf, scope: Scope) -> ast.Node:
     return replace(node, arg=arg, shape=arg.shape)
 
 
-_RULES = {
+_RULES: dict[type, Callable[[Any, Scope], ast.Node]] = {
     ast.Num: _num,
     ast.Sym: _sym,
     ast.Neg: _unary_same,

@@ -15,7 +15,7 @@ from kb.dims import Shape
 from kb.functions import RESERVED
 from kb.grammar import ExpressionError, parse
 from kb.layouts import Kind, differential_of, other_layout, relayout
-from kb.schema import DerivationRecord, Record
+from kb.schema import DerivationRecord, DerivativeRecord, HessianRecord, Record
 from kb.shapes import Scope, ShapeError, UndeclaredError, VarInfo, VarSpec, check
 from kb.statement_types import (
     Problem,
@@ -69,10 +69,24 @@ class Statement:
         """Derivatives and derivations state a result in a layout."""
         return self.statement_type.has_layout
 
+    @property
+    def layout(self) -> str:
+        """The layout the result is stated in (derivatives and derivations only)."""
+        record = self.record
+        assert isinstance(record, DerivativeRecord | DerivationRecord), record.type
+        return record.layout
+
+    @property
+    def wrt(self) -> str:
+        """The one variable of a derivative, Hessian or derivation."""
+        record = self.record
+        assert isinstance(record, DerivativeRecord | HessianRecord | DerivationRecord), record.type
+        return record.wrt
+
     def expression(self, layout: str) -> ast.Node:
         """The left side, with any ``diff(u, x)`` in it read in ``layout``."""
         tree = self.trees[self.left_field]
-        if not self.has_layout or layout == self.record.layout:
+        if not self.has_layout or layout == self.layout:
             return tree
         return relayout(tree, layout)
 
@@ -80,11 +94,11 @@ class Statement:
         """The derivative in ``layout`` (derivatives and derivations)."""
         assert self.has_layout
         stated = self.trees[self.result_field]
-        return stated if layout == self.record.layout else self._other
+        return stated if layout == self.layout else self._other
 
     @cached_property
     def _other(self) -> ast.Node:
-        return other_layout(self.trees[self.result_field], self.record.layout, self.symmetric)
+        return other_layout(self.trees[self.result_field], self.layout, self.symmetric)
 
     @cached_property
     def differential(self) -> ast.Node | None:
@@ -93,10 +107,9 @@ class Statement:
             return self.trees[self.result_field]
         if not self.has_layout:
             return None
-        record = self.record
-        wrt = self.specs[record.wrt].shape
+        wrt = self.specs[self.wrt].shape
         return differential_of(
-            self.derivative("numerator"), self.expression(record.layout).shape, record.wrt, wrt
+            self.derivative("numerator"), self.expression(self.layout).shape, self.wrt, wrt
         )
 
 
@@ -167,7 +180,7 @@ def compile_record(record: Record) -> Statement:
         raise StatementError(problems)
     specs = {
         name: VarSpec(Shape.parse(var.shape), frozenset(var.structure), var.function_of,
-                      tuple(var.integer) if var.integer else None)
+                      (var.integer[0], var.integer[1]) if var.integer else None)
         for name, var in record.variables.items()
     }
     problems = _wrt_problems(stype, record, specs)

@@ -73,9 +73,8 @@ def check_steps(st: Statement, draws: Draws, direction: Array, truth: dict[str, 
     turns a derivative in the record's layout into a directional derivative along
     ``direction``. Each check is located at its step.
     """
-    record = st.record
     zero = {name: np.zeros_like(value) for name, value in draws.base.values.items()}
-    env = draws.env(differentials={**zero, record.wrt: direction})
+    env = draws.env(differentials={**zero, st.wrt: direction})
     checks: list[Check] = []
     last: dict[str, CompiledStep] = {}
     values: dict[int, Array] = {}

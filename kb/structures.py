@@ -211,7 +211,7 @@ _SPECS = [
                   square=True, implies=frozenset({S.SYMMETRIC}), projector=_diagonal_part),
     StructureSpec(S.POSITIVE, "entries in [0.5, 2]",
                   lambda rng, b, r, c: rng.uniform(LOW, HIGH, (b, r, c)),
-                  lambda x, tol: (x > 0).all(axis=(-2, -1)), label="positive entries"),
+                  lambda x, tol: np.asarray((x > 0).all(axis=(-2, -1))), label="positive entries"),
     StructureSpec(S.FULL_COLUMN_RANK, "at least as tall as wide, singular values in [0.5, 2]",
                   _full_column_rank,
                   lambda x, tol: (np.linalg.matrix_rank(x) == x.shape[-1])

@@ -46,6 +46,7 @@ from kb.sampling import (
     project,
     seed_for,
 )
+from kb.schema import DifferentialRecord
 from kb.singularities import Screen, condition_measure, screened_draws, sensitive
 from kb.statement import Statement, _step_trees
 from kb.statement_types import STATEMENT_TYPES
@@ -164,7 +165,7 @@ class _Probe:
 
     @classmethod
     def of(cls, st: Statement, d: _Draws, expr: ast.Node) -> _Probe:
-        wrt = st.record.wrt
+        wrt = st.wrt
         v = d.direction(wrt)
         value = d.evaluate(expr)
         scale = norm(value)
@@ -182,15 +183,14 @@ class _Probe:
 
 @check_for("derivative")
 def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
-    record = st.record
     expr = st.trees["expression"]
     probe = _Probe.of(st, d, expr)
     if result is not None:  # an erratum's printed form, in the record's layout
-        return [Check("printed", probe.error(d.evaluate(result), record.layout))]
+        return [Check("printed", probe.error(d.evaluate(result), st.layout))]
     checks = [Check(f"derivative ({layout} layout)",
                     probe.error(d.evaluate(st.derivative(layout)), layout))
-              for layout in sorted(LAYOUTS, key=lambda lay: lay != record.layout)]
-    dform = d.evaluate(st.differential, d.env(differentials={record.wrt: probe.v}))
+              for layout in sorted(LAYOUTS, key=lambda lay: lay != st.layout)]
+    dform = d.evaluate(st.differential, d.env(differentials={st.wrt: probe.v}))
     checks.append(Check("differential form", relative_error(dform, probe.fd, probe.scale)))
     return checks + _in_structure(st, d, expr)
 
@@ -198,7 +198,7 @@ def _check_derivative(st: Statement, d: _Draws, result: ast.Node | None = None) 
 def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> list[Check]:
     """A gradient by a symmetric (diagonal, …) variable must itself be symmetric (diagonal,
     …): directions inside the structure cannot see the rest (coverage.md §4)."""
-    structure = st.specs[st.record.wrt].structure
+    structure = st.specs[st.wrt].structure
     if not (expr.shape.is_scalar and constrained(structure)):
         return []
     g = d.evaluate(st.derivative("denominator"))
@@ -210,7 +210,9 @@ def _in_structure(st: Statement, d: _Draws, expr: ast.Node) -> list[Check]:
 def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
                         ) -> list[Check]:
     expr = st.trees["expression"]
-    dirs = {name: d.direction(name) for name in st.record.wrt}
+    record = st.record
+    assert isinstance(record, DifferentialRecord)
+    dirs = {name: d.direction(name) for name in record.wrt}
     scale = norm(d.evaluate(expr))
     fd = d.limit(central_quotient(d.along(expr, dirs)), STEP, scale)
     tree = result if result is not None else st.trees["differential"]
@@ -221,12 +223,11 @@ def _check_differential(st: Statement, d: _Draws, result: ast.Node | None = None
 
 @check_for("hessian")
 def _check_hessian(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
-    record = st.record
     expr = st.trees["expression"]
-    u, w = d.direction(record.wrt), d.direction(record.wrt)
+    u, w = d.direction(st.wrt), d.direction(st.wrt)
 
     def f(s: float, t: float) -> Array:
-        return d.evaluate(expr, d.env({record.wrt: s * u + t * w}))
+        return d.evaluate(expr, d.env({st.wrt: s * u + t * w}))
 
     scale = norm(d.evaluate(expr))
     fd = d.limit(mixed_quotient(f), HESSIAN_STEP, scale)
@@ -245,15 +246,14 @@ def _check_equality(st: Statement, d: _Draws, result: ast.Node | None = None) ->
 
 @check_for("derivation")
 def _check_derivation(st: Statement, d: _Draws, result: ast.Node | None = None) -> list[Check]:
-    record = st.record
     probe = _Probe.of(st, d, st.trees["goal"])
     tree = result if result is not None else st.trees["result"]
     checks = [Check("printed" if result is not None else "the result against finite differences",
-                    probe.error(d.evaluate(tree), record.layout))]
+                    probe.error(d.evaluate(tree), st.layout))]
     if result is None:
         checks += _in_structure(st, d, st.trees["goal"])
         checks += check_steps(st, d, probe.v, {"value": probe.value, "differential": probe.fd},
-                              probe.scale, lambda j: probe.directional(j, record.layout))
+                              probe.scale, lambda j: probe.directional(j, st.layout))
     return checks
 
 
@@ -269,7 +269,7 @@ def _screen(st: Statement) -> Screen:
     record = st.record
     moving: list[str] = []
     if record.type != "equality":
-        moving = list(record.wrt) if isinstance(record.wrt, list) else [record.wrt]
+        moving = list(st.record.wrt) if isinstance(st.record, DifferentialRecord) else [st.wrt]
     step = 2 * HESSIAN_STEP if record.type == "hessian" else 2 * STEP
     trees += [c.tree for c in st.conditions]
     declared = [(c.tree, condition_measure(c.structure)) for c in st.conditions]

@@ -156,14 +156,14 @@ class Reader:
                 else:
                     raise DeriveError(f"cannot bring `{t.key(f)}` to the form J dx")
             elif s is not None:
-                rest, node = self._without_scalar(x, s)
+                without, node = self._without_scalar(x, s)
                 g = self._scalar_node(node)  # node = M dx with M a row
-                out += [times(rest, m) for m in g]
+                out += [times(without, m) for m in g]
             else:
                 raise DeriveError("internal: a term of the differential without dx")
         return out
 
-    def _diag(self, x: Term, left: tuple, f: ast.Node) -> list[Term]:
+    def _diag(self, x: Term, left: tuple, f: ast.Hadamard | ast.HadamardDiv) -> list[Term]:
         a, b = f.left, f.right
         quotient = isinstance(f, ast.HadamardDiv)
         if quotient and self._mentions(b):

@@ -43,9 +43,9 @@ class RecordMatcher(Protocol):
     """What the engine needs of a catalog: its matcher (:meth:`kb.catalog.Catalog.match`)."""
 
     def match(self, expression: str, wrt: str,
-              shapes: dict[str, tuple[int | str, int | str]] | None = None,
+              shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
               layout: str = "denominator", limit: int = 10,
-              structure: dict[str, list[str]] | None = None) -> list[Match]: ...
+              structure: Mapping[str, list[str]] | None = None) -> list[Match]: ...
 
 
 SOURCES = [

@@ -222,7 +222,7 @@ def differentiate(goal: ast.Node, wrt: str, wrt_spec: VarSpec, symmetric: frozen
         numerator = reader.scalar(terms)
         m = nz.build(numerator, wrt_shape.T)
         negative = isinstance(m, ast.Neg)
-        c, rest = split_coefficient(m.arg if negative else m)
+        c, rest = split_coefficient(m.arg if isinstance(m, ast.Neg) else m)
         canonical = (t.tr(t.mul(rest, d)) if kind is Kind.SCALAR_BY_MATRIX
                      else t.prod(*factors(rest), d))
         canonical = t.prod(c, *factors(canonical)) if c is not None else canonical

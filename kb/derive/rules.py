@@ -195,6 +195,7 @@ class Expander:
             v = ast.Call("eigvec", (a, e.args[1]), shape=Shape(a.shape.rows, ONE))
             return t.prod(t.raw_T(v), d(a), v)
         if func == "expm" and self._scalar_multiple(a):
+            assert isinstance(a, ast.MatMul)
             s_, m = (a.left, a.right) if a.left.shape.is_scalar else (a.right, a.left)
             self.use("differential-expm-scalar-multiple")
             return t.prod(m, e, d(s_))

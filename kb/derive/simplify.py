@@ -271,8 +271,7 @@ class Normalizer:
             if all(len(x.chain) >= 2 and t.key(x.chain[side]) == k for x in terms):
                 rest = [Term(x.coef, x.scalars, x.chain[:-1] if side == -1 else x.chain[1:])
                         for x in terms]
-                inner = self._factored(collect(rest))
-                parts = factors(inner)
+                parts = factors(self._factored(collect(rest)))
                 return t.prod(*parts, shared) if side == -1 else t.prod(shared, *parts)
         return _sum_tree(terms)
 

@@ -60,13 +60,13 @@ def plain(identity: Identity, layout: str = "denominator") -> str:
     """The statement in plain Unicode text, for search results and copying as text."""
     result = _greek(reading(to_text(identity.result_tree(layout))))
     expression = _greek(reading(identity.expression))
-    record = identity.record
     if identity.type == "equality":
         return f"{expression} = {result}"
     if identity.type == "differential":
         return f"d({expression}) = {result}"
-    wrt = _greek(record.wrt)
-    if identity.type == "hessian" and identity.statement.specs[record.wrt].shape.is_scalar:
+    st = identity.statement
+    wrt = _greek(st.wrt)
+    if identity.type == "hessian" and st.specs[st.wrt].shape.is_scalar:
         return f"∂²/∂{wrt}² ({expression}) = {result}"
     if identity.type == "hessian":
         return f"∂²/∂{wrt}∂{wrt}ᵀ ({expression}) = {result}"

@@ -19,7 +19,7 @@ def browse_index(data: SiteData) -> list[dict]:
     """The JSON index the browse page lists and filters: one entry per record."""
     out = []
     for i in sorted(data.identities, key=lambda i: i.id):
-        layout = i.record.layout if i.has_layout else "denominator"
+        layout = i.statement.layout if i.has_layout else "denominator"
         out.append({
             "id": i.id, "title": reading(i.title), "url": f"{section(i)}/{i.id}/",
             "type": i.type, "kind": i.kind or i.type, "text": plain(i, layout),

@@ -71,7 +71,7 @@ def _find(identity: Identity) -> Counterexample | None:
     free = [n for n, s in st.specs.items() if s.function_of is None and s.integer is None]
     differentials = {n: direction(st.specs[n], sizes, BATCH, rng, n) for n in free}
     env = _env(st, values, sizes, functions, differentials)
-    layout = st.record.layout if st.has_layout else "denominator"
+    layout = st.layout if st.has_layout else "denominator"
     correct_tree = st.derivative(layout) if st.has_layout else st.trees[st.result_field]
     correct, printed = evaluate(correct_tree, env), evaluate(st.printed, env)
     if correct.shape != printed.shape:
@@ -84,7 +84,7 @@ def _find(identity: Identity) -> Counterexample | None:
     directional = along = None
     expression = st.expression(layout) if st.has_layout else None
     if (st.type == "derivative" and expression is not None and expression.shape.is_scalar):
-        wrt = st.record.wrt
+        wrt = st.wrt
         v = differentials[wrt]
 
         def f(t: float) -> np.ndarray:

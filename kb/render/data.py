@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from kb.identity import Identity
 from kb.render.markup import topic_of, topic_title
 from kb.results import Report
-from kb.schema import Source, Uncovered
+from kb.schema import DerivationRecord, Source, Uncovered
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,9 @@ class SiteData:
         """Record id → the derivations whose steps cite it."""
         out: dict[str, list[Identity]] = defaultdict(list)
         for derivation in self.derivations():
-            for ref in dict.fromkeys(r for step in derivation.record.steps for r in step.cites):
+            record = derivation.record
+            assert isinstance(record, DerivationRecord)
+            for ref in dict.fromkeys(r for step in record.steps for r in step.cites):
                 out[ref].append(derivation)
         return out
 

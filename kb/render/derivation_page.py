@@ -21,13 +21,13 @@ def derivation_page(identity: Identity, report: Report, sources: Mapping[str, So
                     site_url: str | None = None) -> str:
     record = identity.record
     st = identity.statement
-    lines = header(identity, ["derivation", *identity.tags], record.layout)
+    lines = header(identity, ["derivation", *identity.tags], st.layout)
     lines += [f"The gradient of $f = {latex(st.trees['goal'])}$ by "
-              f"${latex_name(record.wrt)}$, in {record.layout} layout, step by step. Every step "
+              f"${latex_name(st.wrt)}$, in {st.layout} layout, step by step. Every step "
               "is checked numerically against the one before it.", ""]
-    lines += ["## Result", "", copyable(identity.latex(record.layout),
-                                        f"{record.layout.capitalize()} layout",
-                                        f"result, {record.layout} layout"), ""]
+    lines += ["## Result", "", copyable(identity.latex(st.layout),
+                                        f"{st.layout.capitalize()} layout",
+                                        f"result, {st.layout} layout"), ""]
     lines += ["## Steps", "", '<ol class="kb-steps">']
     errors = step_errors(report)
     for step in st.steps:

@@ -55,8 +55,8 @@ def _link_ids(markdown: str, by_id: Mapping[str, Identity], depth: int) -> str:
 
 def _printed_statement(identity: Identity) -> str:
     """The statement with the printed result in place of the correct one."""
-    full = identity.latex(identity.record.layout if identity.has_layout else "denominator")
-    result = latex(identity.result_tree(identity.record.layout if identity.has_layout
+    full = identity.latex(identity.statement.layout if identity.has_layout else "denominator")
+    result = latex(identity.result_tree(identity.statement.layout if identity.has_layout
                                         else "denominator"))
     assert identity.statement.printed is not None
     return full[: len(full) - len(result)] + latex(identity.statement.printed)
@@ -99,7 +99,7 @@ def errata_page(identities: list[Identity], reports: Mapping[str, Report],
     by_id = {i.id: i for i in identities}
     with_errata = [i for i in sorted(identities, key=lambda i: i.id) if i.record.erratum]
     for identity in with_errata:
-        layout = identity.record.layout if identity.has_layout else "denominator"
+        layout = identity.statement.layout if identity.has_layout else "denominator"
         lines += [f"## [{text(reading(identity.title))}]({identity_url(identity)})", "",
                   "Correct:", "", math(identity.latex(layout), display=True), "",
                   erratum_block(identity, reports[identity.id], sources, 1, by_id, True), ""]

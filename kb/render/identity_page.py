@@ -3,7 +3,7 @@ verification, related records and how to cite it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from kb.identity import Identity
 from kb.layouts import LAYOUTS
@@ -35,11 +35,12 @@ def header(identity: Identity, facts: list[str], layout: str = "denominator") ->
 
 def identity_page(identity: Identity, report: Report, sources: Mapping[str, Source],
                   related: list[Identity], yaml_name: str,
-                  derivations: list[Identity] = (), site_url: str | None = None,
+                  derivations: Sequence[Identity] = (), site_url: str | None = None,
                   by_id: Mapping[str, Identity] | None = None) -> str:
     record = identity.record
     facts = [kind_label(identity.kind or identity.type), *identity.tags]
-    lines = header(identity, facts, record.layout if identity.has_layout else "denominator")
+    stated = identity.statement.layout if identity.has_layout else "denominator"
+    lines = header(identity, facts, stated)
     if identity.aliases:
         lines += ["Also known as: " + ", ".join(text(reading(a)) for a in identity.aliases)
                   + ".", ""]
@@ -47,7 +48,7 @@ def identity_page(identity: Identity, report: Report, sources: Mapping[str, Sour
     if identity.type == "derivative" and identity.kind != "scalar-by-scalar":
         for layout in LAYOUTS:
             caption = f"{layout.capitalize()} layout"
-            if layout == record.layout:
+            if layout == identity.statement.layout:
                 caption += " (as stated)"
             lines += [copyable(identity.latex(layout), caption, f"{layout} layout",
                                f"kb-{layout}"), ""]
