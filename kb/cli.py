@@ -255,7 +255,7 @@ def derive_command(expression: str, wrt: str, shapes: tuple[str, ...], assume: t
     Exits with 1 for a construct the engine has no rule for or a failed check, 2 for an
     expression that does not parse or type-check.
     """
-    from kb.derive import DeriveError, VerificationFailed
+    from kb.derive import DeriveError, VerificationFailed, derive
     from kb.grammar import ExpressionError
 
     given = {}
@@ -267,11 +267,11 @@ def derive_command(expression: str, wrt: str, shapes: tuple[str, ...], assume: t
         given[name] = (parts[0], parts[1])
     structure = {name: [v.strip() for v in value.split(",")]
                  for name, value in _pairs(assume, "--assume", "STRUCTURE").items()}
-    catalog = _catalog(root)
+    # The prebuilt index answers the engine's catalog lookups without compiling the catalog.
+    index = _lookup_index(root)
     try:
-        result = catalog.derive(expression, wrt, shapes=given or None,
-                                structure=structure or None, layout=layout,
-                                order=2 if hessian else 1)
+        result = derive(index, expression, wrt, shapes=given or None,
+                        structure=structure or None, layout=layout, order=2 if hessian else 1)
         output = _derivation_output(result, fmt)
     except ExpressionError as exc:
         click.echo(f"error: {exc.message}\n  {exc.caret().replace(chr(10), chr(10) + '  ')}",

@@ -25,6 +25,7 @@ import os
 import pickle
 import tempfile
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -67,7 +68,7 @@ class LookupIndex:
         return [cast(Entry, hit.identity) for hit in self.search_index.search(query, limit)]
 
     def match(self, expression: str, wrt: str,
-              shapes: dict[str, tuple[int | str, int | str]] | None = None,
+              shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
               layout: str = "denominator", limit: int = 10) -> list[Match]:
         """As :meth:`kb.catalog.Catalog.match`: the same matches in the same order, with
         only the records whose match key fits compiled."""

@@ -40,12 +40,12 @@ if TYPE_CHECKING:
     from .result import Derivation
 
 class RecordMatcher(Protocol):
-    """What the engine needs of a catalog: its matcher (:meth:`kb.catalog.Catalog.match`)."""
+    """What the engine needs of a catalog: its matcher (:meth:`kb.catalog.Catalog.match`, or
+    the command line's prebuilt index, :meth:`kb.lookup.LookupIndex.match`)."""
 
     def match(self, expression: str, wrt: str,
               shapes: Mapping[str, tuple[int | str, int | str]] | None = None,
-              layout: str = "denominator", limit: int = 10,
-              structure: Mapping[str, list[str]] | None = None) -> list[Match]: ...
+              layout: str = "denominator", limit: int = 10) -> list[Match]: ...
 
 
 SOURCES = [
