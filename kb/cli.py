@@ -441,7 +441,9 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     """Verify every record, then build the site into build/site (the project's main job).
 
     Any invalid or failing record stops the build with path:line:col: lines, and the
-    previous site is left untouched: the new one is built aside and swapped in whole.
+    previous site is left untouched: the new one is built aside and swapped in whole. The
+    output folder must be new, empty or one kb build wrote (it holds .kb-site), and neither
+    the project, the catalog nor site/ (exit 2 otherwise).
     """
     project = _project_root()
     _check_site_tools(project)
