@@ -91,11 +91,19 @@ def check_site_dir(target: Path, project: Path, sources: Iterable[Path]) -> Path
                               f"{folder}; choose a folder outside it (default: build/site)")
     if target.exists() and not target.is_dir():
         raise OutputError(f"refusing to build the site into {target}: it is a file")
-    if target.is_dir() and not (target / SITE_MARKER).is_file() and any(target.iterdir()):
+    if target.is_dir() and not _ours(target) and any(target.iterdir()):
         raise OutputError(f"refusing to build the site into {target}: the folder is not empty "
                           f"and was not written by kb build (it has no {SITE_MARKER} file); "
                           "choose a new or empty folder")
     return target
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` is a site ``kb build`` wrote: it holds the marker, or (a site built
+    before the marker existed) both the browse index and the search index of this site."""
+    return ((folder / SITE_MARKER).is_file()
+            or ((folder / "browse.json").is_file()
+                and (folder / "search" / "search_index.json").is_file()))
 
 
 @contextlib.contextmanager

@@ -308,13 +308,17 @@ def test_an_interrupted_build_keeps_the_previous_site(
     assert (site / "index.html").read_text(encoding="utf-8") == "the previous site"
 
 
+@pytest.mark.parametrize("mark", [[SITE_MARKER], ["browse.json", "search/search_index.json"]])
 def test_build_replaces_its_own_folder_and_marks_it(
-        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        catalog: Path, monkeypatch: pytest.MonkeyPatch, mark: list[str]) -> None:
+    """A site with the marker, or one built before the marker existed (the kb hook's browse
+    index with the search index), is replaced whole."""
     import mkdocs.commands.build
 
     site = catalog.parent / "site"
-    site.mkdir()
-    (site / SITE_MARKER).write_text("", encoding="utf-8")
+    for name in mark:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("", encoding="utf-8")
     (site / "stale.html").write_text("old", encoding="utf-8")
 
     def built(config, **kwargs) -> None:
