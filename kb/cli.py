@@ -320,7 +320,7 @@ def export(fmt: str, output: Path | None, layout: str, root: Path | None) -> Non
     if output is None:
         click.echo(text, nl=False)
     else:
-        from kb.output import OutputError, write_atomic
+        from kb.writing import OutputError, write_atomic
 
         try:
             write_atomic(output, text)

@@ -1,5 +1,5 @@
 """``kb build``: verify the catalog once, then build the site with MkDocs into a staging
-folder that replaces the output folder only when the build succeeded (:mod:`kb.output` has
+folder that replaces the output folder only when the build succeeded (:mod:`kb.writing` has
 the rule of which folders it may write).
 
 The site generator's own errors are reported as its messages (MkDocs logs a plugin's error,
@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from kb.output import OutputError, check_site_dir, staged_site
+from kb.writing import OutputError, check_site_dir, staged_site
 
 
 class BuildFailed(Exception):
@@ -41,7 +41,7 @@ def build_site(project: Path, root: Path | None, site_dir: Path | None,
                verbose: bool = False) -> tuple[int, Path]:
     """Verify the catalog at ``root`` (default: the project's identities/) and build the site
     of ``project`` into ``site_dir`` (default: mkdocs.yml's site_dir). Returns the number of
-    verified records and the folder written; raises :class:`~kb.output.OutputError` for a
+    verified records and the folder written; raises :class:`~kb.writing.OutputError` for a
     refused folder (before any work) and :class:`BuildFailed` otherwise."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import main
-from kb.output import SITE_MARKER
+from kb.writing import SITE_MARKER
 from tests.conftest import CATALOG, PROJECT
 
 GOOD = """\
