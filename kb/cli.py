@@ -336,13 +336,14 @@ def export(fmt: str, output: Path | None, layout: str, root: Path | None) -> Non
 @_root_option
 def cite(record_id: str, base_url: str, root: Path | None) -> None:
     """BibTeX for the sources of an identity, and its permalink."""
+    from kb.escape import tex_escape
     from kb.export import bibtex, bibtex_key
 
     identity, sources = _identity(record_id, root)
     for ref in dict.fromkeys(s.ref for s in identity.record.sources):
         click.echo(bibtex(ref, sources[ref]) + "\n")
     for s in identity.record.sources:
-        click.echo(f"% \\cite[{s.locator}]{{{bibtex_key(s.ref)}}}")
+        click.echo(f"% \\cite[{tex_escape(s.locator)}]{{{bibtex_key(s.ref)}}}")
     url = base_url.rstrip("/") + "/" if base_url else ""
     click.echo(f"% permalink: {url}identities/{identity.id}/")
 
