@@ -392,6 +392,9 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     if path.parent.exists() and not path.parent.is_dir():
         raise click.BadParameter(f"{path.parent} is a file, not a topic folder",
                                  param_hint="--topic")
+    if not path.parent.resolve().is_relative_to(base.resolve()):  # a symlink out of it
+        raise click.BadParameter(f"{path.parent} leads outside the catalog",
+                                 param_hint="--topic")
     schema_path = base.resolve().parent / "schema" / "identity.schema.json"
     relative = os.path.relpath(schema_path, path.parent.resolve())
     try:

@@ -115,6 +115,14 @@ def test_new_into_a_topic_that_is_a_file(catalog: Path) -> None:
     assert (catalog / "afile").read_text(encoding="utf-8") == "x"
 
 
+def test_new_into_a_topic_linking_outside_the_catalog(catalog: Path, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (catalog / "linked").symlink_to(tmp_path / "elsewhere")
+    result = run("new", "fine-id", "--topic", "linked", "--root", str(catalog))
+    assert result.exit_code == 2 and "outside the catalog" in result.output, result.output
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
 def test_new_writes_a_good_id_inside_the_catalog(catalog: Path) -> None:
     result = run("new", "fine-id", "--topic", "traces", "--root", str(catalog))
     assert result.exit_code == 0, result.output
