@@ -378,3 +378,21 @@ def test_the_hook_says_to_run_npm_ci_without_katex(tmp_path: Path) -> None:
                              nav=[])
     with pytest.raises(PluginError, match="npm ci"):
         site_hook.on_config(config)
+
+
+def test_a_formula_only_a_cheat_sheet_shows_is_traced_to_its_record(catalog: Path) -> None:
+    from kb.catalog import load
+    from kb.katex import KatexError
+    from kb.render.formula_fields import locate_formula
+
+    write(catalog, "other", GOOD.format(id="other").replace("X", "Y"))
+    identities = list(load(catalog))
+
+    def render(tex: str) -> None:
+        if "Y" in tex:
+            raise KatexError("bad", tex, "KaTeX parse error: no Y")
+
+    pages = {"cheatsheets/traces.md": ["= Y^T", "X"], "identities/trace-x.md": ["X"]}
+    [found] = locate_formula("= Y^T", "KaTeX parse error", pages, identities, render)
+    assert re.search(r"other\.yaml:9:\d+: KB104 KaTeX cannot render variables\.Y: KaTeX "
+                     r"parse error: no Y", str(found)), str(found)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from kb.diagnostics import Diagnostic
 from kb.identity import Identity
 from kb.latex import latex, latex_name
+from kb.render.markup import topic_of
 
 FieldPath = tuple[str | int, ...]
 
@@ -40,18 +41,23 @@ def locate_formula(tex: str, error: str, pages: Mapping[str, list[str]],
     from kb.katex import KatexError
 
     holding = {path for path, formulas in pages.items() if tex in formulas}
+    own = [i for i in identities if any(path.endswith(f"/{i.id}.md") for path in holding)]
+    # A formula only a cheat-sheet shows: the records of that sheet whose field fails alone.
+    sheets = {path.removeprefix("cheatsheets/").removesuffix(".md") for path in holding}
+    listed = [i for i in identities if i not in own and topic_of(i) in sheets]
     found = []
-    for identity in identities:
-        if not any(path.endswith(f"/{identity.id}.md") for path in holding):
-            continue
-        where: FieldPath = ("id",)
+    for identity in own + listed:
+        where: FieldPath | None = None
         message = error
         for field, field_tex in field_formulas(identity):
             try:
                 render(field_tex)
             except KatexError as exc:
-                where, message = field, str(exc)
+                where, message = field, exc.error
                 break
+        if where is None and identity not in own:
+            continue
+        where = where or ("id",)
         name = ".".join(map(str, where))
         found.append(identity.diagnostic(
             where, f"KaTeX cannot render {name}: {message}", "KB104"))
