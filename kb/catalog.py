@@ -186,7 +186,15 @@ def _unknown_citations(catalog: Catalog, known: set[str]) -> list[Diagnostic]:
 
 
 def find_record(record_id: str, root: Path | None = None) -> Path | None:
-    """The file of a record, found by its id (the file name) without loading the catalog."""
+    """The file of a record, found by its id (the file name) without loading the catalog;
+    None for an id that is not well formed (:mod:`kb.arguments`), so that no id can be a
+    glob pattern or a path."""
+    from kb.arguments import ArgumentError, check_id
+
+    try:
+        check_id(record_id)
+    except ArgumentError:
+        return None
     root = root or default_root()
     return next(iter(sorted(root.rglob(f"{record_id}.yaml"))), None)
 

@@ -96,10 +96,12 @@ def _identity(record_id: str, root: Path | None):
     """One identity, loaded alone from its file; an unknown id suggests close ones."""
     import difflib
 
+    from kb.arguments import check_id
     from kb.catalog import find_record, record_ids
     from kb.loader import find_sources, load_record, load_sources
     from kb.paths import default_root
 
+    _checked(check_id, record_id, "RECORD_ID")
     base = root or default_root()
     path = find_record(record_id, base)
     if path is None:
@@ -113,6 +115,23 @@ def _identity(record_id: str, root: Path | None):
     if identity is None:
         raise SystemExit(1)
     return identity, sources
+
+
+def _checked(check, value: str, hint: str):
+    """``check(value)``; a refused argument is a usage error (exit 2) naming ``hint``."""
+    from kb.arguments import ArgumentError
+
+    try:
+        return check(value)
+    except ArgumentError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _shapes(items: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``--shape NAME=ROWS,COLS`` values, each checked (:func:`kb.arguments.parse_shape`)."""
+    from kb.arguments import parse_shape
+
+    return dict(_checked(parse_shape, item, "--shape") for item in items)
 
 
 _root_option = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
@@ -203,13 +222,7 @@ def match_command(expression: str, wrt: str, shapes: tuple[str, ...], layout: st
     in your symbols. Exits with 1 when nothing matches, 2 on a bad expression."""
     from kb.grammar import ExpressionError
 
-    given = {}
-    for item in shapes:
-        name, _, dims = item.partition("=")
-        parts = [d.strip() for d in dims.split(",")]
-        if not name or len(parts) != 2:
-            raise click.BadParameter(f"'{item}': write NAME=ROWS,COLS", param_hint="--shape")
-        given[name.strip()] = (parts[0], parts[1])
+    given = _shapes(shapes)
     index = _lookup_index(root)
     try:
         matches = index.match(expression, wrt, shapes=given or None, layout=layout)
@@ -258,13 +271,7 @@ def derive_command(expression: str, wrt: str, shapes: tuple[str, ...], assume: t
     from kb.derive import DeriveError, VerificationFailed, derive
     from kb.grammar import ExpressionError
 
-    given = {}
-    for name, dims in _pairs(shapes, "--shape", "ROWS,COLS").items():
-        parts = [d.strip() for d in dims.split(",")]
-        if len(parts) != 2:
-            raise click.BadParameter(f"'{name}={dims}': write NAME=ROWS,COLS",
-                                     param_hint="--shape")
-        given[name] = (parts[0], parts[1])
+    given = _shapes(shapes)
     structure = {name: [v.strip() for v in value.split(",")]
                  for name, value in _pairs(assume, "--assume", "STRUCTURE").items()}
     # The prebuilt index answers the engine's catalog lookups without compiling the catalog.
@@ -313,7 +320,12 @@ def export(fmt: str, output: Path | None, layout: str, root: Path | None) -> Non
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from kb.writing import OutputError, write_atomic
+
+        try:
+            write_atomic(output, text)
+        except OutputError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"wrote {output} ({len(identities)} identities)", err=True)
 
 
@@ -324,13 +336,14 @@ def export(fmt: str, output: Path | None, layout: str, root: Path | None) -> Non
 @_root_option
 def cite(record_id: str, base_url: str, root: Path | None) -> None:
     """BibTeX for the sources of an identity, and its permalink."""
+    from kb.escape import tex_escape
     from kb.export import bibtex, bibtex_key
 
     identity, sources = _identity(record_id, root)
     for ref in dict.fromkeys(s.ref for s in identity.record.sources):
         click.echo(bibtex(ref, sources[ref]) + "\n")
     for s in identity.record.sources:
-        click.echo(f"% \\cite[{s.locator}]{{{bibtex_key(s.ref)}}}")
+        click.echo(f"% \\cite[{tex_escape(s.locator)}]{{{bibtex_key(s.ref)}}}")
     url = base_url.rstrip("/") + "/" if base_url else ""
     click.echo(f"% permalink: {url}identities/{identity.id}/")
 
@@ -357,19 +370,17 @@ type: {type}
 def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> None:
     """Write a record skeleton, with the modeline that lets editors validate it."""
     import os
-    import re
 
+    from kb.arguments import check_id, check_topic
     from kb.catalog import find_record
     from kb.paths import default_root, is_bundled
-    from kb.schema import ID_PATTERN
     from kb.statement_types import STATEMENT_TYPES
 
     if statement_type not in STATEMENT_TYPES:
         raise click.BadParameter(f"'{statement_type}' is not one of: "
                                  f"{', '.join(STATEMENT_TYPES)}", param_hint="--type")
-    if not re.match(ID_PATTERN, record_id):
-        raise click.BadParameter("use lowercase words joined by '-', e.g. trace-of-axb",
-                                 param_hint="RECORD_ID")
+    _checked(check_id, record_id, "RECORD_ID")
+    _checked(check_topic, topic, "--topic")
     base = root or default_root()
     if is_bundled(base):
         raise click.ClickException("the catalog installed with the package is read-only: "
@@ -378,12 +389,21 @@ def new(record_id: str, topic: str, statement_type: str, root: Path | None) -> N
     if existing is not None:
         raise click.ClickException(f"{existing} already exists")
     path = base / topic / f"{record_id}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise click.BadParameter(f"{path.parent} is a file, not a topic folder",
+                                 param_hint="--topic")
+    if not path.parent.resolve().is_relative_to(base.resolve()):  # a symlink out of it
+        raise click.BadParameter(f"{path.parent} leads outside the catalog",
+                                 param_hint="--topic")
     schema_path = base.resolve().parent / "schema" / "identity.schema.json"
     relative = os.path.relpath(schema_path, path.parent.resolve())
-    path.write_text(SKELETON.format(schema=relative, id=record_id, type=statement_type,
-                                    statement=STATEMENT_TYPES[statement_type].skeleton),
-                    encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:  # never over an existing file
+            handle.write(SKELETON.format(schema=relative, id=record_id, type=statement_type,
+                                         statement=STATEMENT_TYPES[statement_type].skeleton))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
     click.echo(str(path))
 
 
@@ -425,52 +445,26 @@ def build(root: Path | None, site_dir: Path | None, verbose: bool) -> None:
     """Verify every record, then build the site into build/site (the project's main job).
 
     Any invalid or failing record stops the build with path:line:col: lines, and the
-    previous site is left untouched: the new one is built aside and swapped in whole.
+    previous site is left untouched: the new one is built aside and swapped in whole. The
+    output folder must be new, empty or one kb build wrote (it holds .kb-site), and neither
+    the project, the catalog nor site/ (exit 2 otherwise).
     """
-    import logging
-    import os
-    import shutil
-    import tempfile
-
     project = _project_root()
     _check_site_tools(project)
 
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
+    from kb.site_build import BuildFailed, CatalogFailed, OutputError, build_site
 
-    from kb import site_hook
-
-    catalog_root = (root or project / "identities").resolve()
-    os.environ[site_hook.CATALOG_ENV] = str(catalog_root)
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
-        data = site_hook.verified_site_data(catalog_root)
-    except MkDocsException as exc:
-        click.echo(str(exc).removeprefix("the catalog does not verify:\n"))
+        count, target = build_site(project, root, site_dir, verbose)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--site-dir") from None
+    except CatalogFailed as exc:
+        click.echo(str(exc))
         sys.exit(1)
-    logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
-    config = load_config(str(project / "mkdocs.yml"))
-    site_hook.hand_over(config, catalog_root, data)
-    target = (site_dir or Path(config["site_dir"])).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=target.parent))
-    config["site_dir"] = str(staging)
-    try:
-        mkdocs_build(config)
-    except (MkDocsException, Exception) as exc:  # the generator's own errors, summarized
-        shutil.rmtree(staging, ignore_errors=True)
-        click.echo(f"error: the site did not build: {exc}", err=True)
+    except BuildFailed as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    finally:
-        site_hook.hand_over(config, catalog_root, None)
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    click.echo(f"{len(data.identities)} verified; site written to {target}")
+    click.echo(f"{count} verified; site written to {target}")
 
 
 @main.command()

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from kb.escape import safe_url, tex_escape
 from kb.identity import Identity
 from kb.schema import Source
 
@@ -66,19 +67,19 @@ def bibtex_key(ref: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", ref)
 
 
-def _escape(text: str) -> str:
-    return re.sub(r"([&%$#_])", r"\\\1", text)
-
-
 def bibtex(ref: str, source: Source) -> str:
-    """A BibTeX entry for a source of the registry."""
+    """A BibTeX entry for a source of the registry. Every field is TeX-escaped
+    (:func:`kb.escape.tex_escape`), so its braces balance and no text can close it; an
+    address that is not http(s) is left out."""
+    url = safe_url(source.url)
     fields = {
-        "title": "{" + _escape(source.title) + "}",
-        "author": " and ".join("{" + a + "}" if " " not in a.strip() or "(" in a else a
-                               for a in source.authors),
+        "title": "{" + tex_escape(source.title) + "}",
+        "author": " and ".join(
+            "{" + tex_escape(a) + "}" if " " not in a.strip() or "(" in a else tex_escape(a)
+            for a in source.authors),
         "year": str(source.year) if source.year else None,
-        "note": _escape(source.version) if source.version else None,
-        "howpublished": rf"\url{{{source.url}}}" if source.url else None,
+        "note": tex_escape(source.version) if source.version else None,
+        "howpublished": rf"\url{{{url}}}" if url else None,
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
     return f"@misc{{{bibtex_key(ref)},\n{body}\n}}"

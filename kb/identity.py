@@ -179,13 +179,17 @@ class Identity:
                 ] + list(self.record.conditions)
 
     def markdown(self, layout: str = "denominator") -> str:
-        """A Markdown snippet with the formula, the conditions and the sources."""
-        lines = [f"**{self.title}**", "", "$$", self.latex(layout), "$$", ""]
+        """A Markdown snippet with the formula, the conditions and the sources; the record's
+        text is escaped (:func:`kb.escape.text`), so it shows as written."""
+        from kb.escape import text
+
+        lines = [f"**{text(self.title)}**", "", "$$", self.latex(layout), "$$", ""]
         if self.has_layout:
             lines[0] += f" ({layout} layout)"
         if self.conditions():
-            lines += ["Conditions: " + "; ".join(self.conditions()), ""]
-        lines += ["Sources: " + "; ".join(f"{s.ref}, {s.locator}" for s in self.record.sources)]
+            lines += ["Conditions: " + text("; ".join(self.conditions())), ""]
+        lines += ["Sources: " + "; ".join(text(f"{s.ref}, {s.locator}")
+                                          for s in self.record.sources)]
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:

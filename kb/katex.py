@@ -35,7 +35,13 @@ Formula = tuple[str, bool]
 
 
 class KatexError(RuntimeError):
-    """KaTeX could not render a formula, or could not be started."""
+    """KaTeX could not render a formula (``tex``, with KaTeX's ``error``), or could not be
+    started (``tex`` None)."""
+
+    def __init__(self, message: str, tex: str | None = None, error: str | None = None) -> None:
+        super().__init__(message)
+        self.tex = tex
+        self.error = error or message
 
 
 _NO_NODE = ("Node.js is not installed (the site renders its math with it): install it, e.g. "
@@ -155,7 +161,7 @@ class Katex:
         answers = json.loads(line)
         for (tex, _), answer in zip(batch, answers, strict=True):
             if "error" in answer:
-                raise KatexError(f"{answer['error']} in {tex!r}")
+                raise KatexError(f"{answer['error']} in {tex!r}", tex, answer["error"])
         return {formula: answer["html"] for formula, answer in zip(batch, answers, strict=True)}
 
     def render(self, tex: str, display: bool = False) -> str:

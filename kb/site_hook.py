@@ -28,8 +28,9 @@ from mkdocs.structure.files import File, Files
 
 from kb.catalog import load_entries
 from kb.catalog_run import verify_catalog
-from kb.katex import Katex, KatexError, katex_dist
+from kb.katex import Katex, KatexError, katex_dist, missing_prerequisites
 from kb.render import SiteData, browse_json, site_pages, topic_title
+from kb.render.formula_fields import locate_formula
 
 CATALOG_ENV = "KB_CATALOG"
 CACHE_ENV = "KB_CACHE_DIR"
@@ -80,17 +81,23 @@ def hand_over(config, root: Path, data: SiteData | None) -> None:
 
 
 def on_config(config):
+    project = Path(config.config_file_path).resolve().parent
+    missing = missing_prerequisites(project)
+    if missing:  # a plain `mkdocs build` gets the same advice as `kb build`, before any work
+        raise PluginError("\n".join(missing))
     root = catalog_root(config)
     # `kb build` has verified the catalog already; a plain `mkdocs build` verifies here.
     data = PREVERIFIED.pop(root, None) or verified_site_data(root)
     data = dataclasses.replace(data, site_url=config.site_url or None)
     _state["data"] = data
     _state["ids"] = frozenset(i.id for i in data.identities)
-    _state["project"] = project = Path(config.config_file_path).resolve().parent
+    _state["project"] = project
     _state["katex"] = Katex(project, cache_dir(project) / "katex")
     _state["math"] = {}
+    # Navigation titles are written into every page as HTML: a folder name is text.
     sheets = [{"Overview": "cheatsheets/index.md"}] + [
-        {topic_title(topic): f"cheatsheets/{topic}.md"} for topic in data.topics()]
+        {html.escape(topic_title(topic)): f"cheatsheets/{topic}.md"}
+        for topic in data.topics()]
     sections = {"cheatsheets/index.md": ("Cheat-sheets", sheets)}
     config.nav = [_expand(item, sections) for item in config.nav or []]
     return config
@@ -115,16 +122,29 @@ def on_files(files: Files, config) -> Files:
         files.append(File.generated(config, f"{folder}/{identity.id}/{identity.id}.yaml",
                                     abs_src_path=str(identity.path)))
     files.append(File.generated(config, "browse.json", content=browse_json(data)))
+    page_formulas = {path: formulas(content) for path, content in pages.items()}
     try:
         dist = katex_dist(_state["project"])
         # Every generated formula in a few batches now, rather than page by page later.
-        _state["katex"].render_many(f for content in pages.values() for f in formulas(content))
+        _state["katex"].render_many(f for found in page_formulas.values() for f in found)
     except KatexError as exc:
-        raise PluginError(str(exc)) from None
+        raise PluginError(_katex_failure(exc, page_formulas, data)) from None
     for asset in [dist / "katex.min.css", *sorted((dist / "fonts").glob("*.woff2"))]:
         files.append(File.generated(config, f"assets/katex/{asset.relative_to(dist)}",
                                     abs_src_path=str(asset)))
     return files
+
+
+def _katex_failure(exc: KatexError, page_formulas: dict[str, list[tuple[str, bool]]],
+                   data: SiteData) -> str:
+    """KaTeX's error, as ``path:line:col`` lines naming the records and fields it comes
+    from when it comes from records."""
+    if exc.tex is None:
+        return str(exc)
+    katex = _state["katex"]
+    tex_of = {path: [tex for tex, _ in found] for path, found in page_formulas.items()}
+    located = locate_formula(exc.tex, exc.error, tex_of, data.identities, katex.render)
+    return "\n".join(map(str, located)) if located else str(exc)
 
 
 def formulas(page_html: str) -> list[tuple[str, bool]]:

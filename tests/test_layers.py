@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kb"
 
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("diagnostics", "dims", "paths", "results", "structures", "linalg",
-             "differences", "limits"),
+             "differences", "limits", "arguments", "escape"),
     "language": ("ast", "precedence", "functions", "grammar", "layouts", "shapes", "notation",
                  "printer", "latex", "normal_form", "specialize", "to_sympy"),
     "evaluation": ("numeric", "sampling", "singularities"),
@@ -33,7 +33,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "verification": ("verify", "step_check"),
     "catalog": ("identity", "loader", "catalog", "catalog_run", "search", "match", "lookup",
                 "coverage", "derive"),
-    "output": ("export", "render", "katex", "site_hook", "syntax_table", "cli"),
+    "output": ("export", "render", "katex", "site_hook", "syntax_table", "cli", "writing",
+               "site_build"),
 }
 ORDER = list(LAYERS)
 Graph = Mapping[str, set[str]]

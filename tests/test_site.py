@@ -214,4 +214,6 @@ def test_structures_include_what_they_imply() -> None:
 
 
 def test_tex_escape() -> None:
-    assert tex_escape("50% of {x}_1 & \\y") == r"50\% of \{x\}\_1 \& \textbackslash{}y"
+    # Braces as commands: BibTeX counts \{ and \} as braces, so they could close a field.
+    assert tex_escape("50% of {x}_1 & \\y") == (
+        r"50\% of \textbraceleft{}x\textbraceright{}\_1 \& \textbackslash{}y")

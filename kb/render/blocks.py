@@ -12,7 +12,7 @@ from kb.identity import Identity
 from kb.latex import latex, latex_name
 from kb.printer import to_text
 from kb.render.labels import structure_label
-from kb.render.markup import esc, math, reading, text
+from kb.render.markup import esc, math, reading, safe_url, text
 from kb.results import Report
 from kb.schema import Source
 
@@ -100,8 +100,9 @@ def source_line(ref: str, sources: Mapping[str, Source]) -> str:
     if source is None:
         return text(ref)
     label = text(source.title)
-    if source.url:
-        label = f"[{label}]({source.url})"
+    url = safe_url(source.url)
+    if url:  # raw HTML: a Markdown link would end at a ")" in the address
+        label = f'<a href="{esc(url)}">{label}</a>'
     version = f" ({text(source.version)})" if source.version else ""
     return f"{label}{version}"
 

@@ -13,6 +13,7 @@ from kb.render.markup import (
     identity_url,
     plural,
     reading,
+    safe_url,
     text,
 )
 from kb.statement_types import STATEMENT_TYPES
@@ -32,8 +33,11 @@ def sources_page(data: SiteData) -> str:
         meta = [text(", ".join(source.authors))]
         if source.version:
             meta.append(text(source.version))
-        if source.url:
-            meta.append(f"<{source.url}>")
+        url = safe_url(source.url)
+        if url:
+            meta.append(f'<a href="{esc(url)}">{esc(url)}</a>')
+        elif source.url:  # not an http(s) address: shown, never linked
+            meta.append(text(source.url))
         if source.license:
             meta.append(text(source.license))
         lines += ["; ".join(meta) + ".", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from kb.identity import Identity
 from kb.latex import latex
@@ -18,6 +19,7 @@ from kb.render.markup import (
     math,
     plural,
     reading,
+    safe_url,
     text,
     topic_title,
 )
@@ -45,8 +47,9 @@ def _reference(identity: Identity, sources: Mapping[str, Source]) -> str:
         source = sources.get(ref.ref)
         label = esc(_short_reference(source_label(ref.ref, sources), reading(ref.locator)))
         title = esc(reading(ref.locator))
-        if source is not None and source.url:
-            refs.append(f'<a href="{esc(source.url)}" title="{title}">{label}</a>')
+        url = safe_url(source.url) if source is not None else None
+        if url:
+            refs.append(f'<a href="{esc(url)}" title="{title}">{label}</a>')
         else:
             refs.append(f'<span title="{title}">{label}</span>')
     return "; ".join(refs)
@@ -123,5 +126,7 @@ def cheatsheet_page(topic: str, identities: list[Identity], sources: Mapping[str
 def cheatsheets_index(topics: Mapping[str, list[Identity]]) -> str:
     lines = [*front_matter("Cheat-sheets", "Compact sheets of verified identities, by topic."),
              "# Cheat-sheets", "", "Compact sheets of verified identities, by topic.", ""]
-    lines += [f"- [{text(topic_title(t))}]({t}.md) ({len(ids)})" for t, ids in topics.items()]
+    # The folder name is quoted in the link: it is a contributor's text, not a path.
+    lines += [f"- [{text(topic_title(t))}]({quote(t, safe='')}.md) ({len(ids)})"
+              for t, ids in topics.items()]
     return "\n".join(lines) + "\n"

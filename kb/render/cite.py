@@ -8,25 +8,15 @@ README); otherwise the page's script completes it from the address the reader is
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 
+from kb.escape import tex_escape
 from kb.export import bibtex, bibtex_key
 from kb.identity import Identity
 from kb.render.markup import esc, reading, section
 from kb.schema import Source
 
 SITE_TITLE = "Verified matrix-calculus identities"
-_TEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
-
-
-def tex_escape(value: str) -> str:
-    """Text for a BibTeX field or a \\cite argument: TeX's specials escaped."""
-    def one(match: re.Match) -> str:
-        c = match.group(1)
-        return {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}.get(c, "\\" + c)
-
-    return _TEX_SPECIAL.sub(one, " ".join(value.split()))
 
 
 def permalink(identity: Identity, site_url: str | None) -> str:

@@ -11,6 +11,10 @@ from __future__ import annotations
 import html
 import re
 
+# Re-exported: the pages escape record text with kb.escape's functions.
+from kb.escape import esc as esc
+from kb.escape import safe_url as safe_url
+from kb.escape import text as text
 from kb.identity import Identity
 
 TOPIC_TITLES = {
@@ -36,24 +40,6 @@ TOPIC_TITLES = {
     "probability": "Probability: Gaussians, entropy, divergences",
     "kronecker": "Kronecker products and vec",
 }
-
-# Entities, so that neither Markdown nor the math delimiters $, \( and \[ see them; then
-# Markdown's own specials, escaped with a backslash.
-_ENTITIES = {"\\": "&#92;", "[": "&#91;", "]": "&#93;", "$": "&#36;"}
-_MD_SPECIAL = frozenset("`*_{}#|~!")
-
-
-def text(value: str) -> str:
-    """Record text for a Markdown context: HTML-escaped, Markdown specials and math
-    delimiters neutralized."""
-    escaped = html.escape(" ".join(value.split()), quote=False)
-    return "".join(_ENTITIES.get(c) or ("\\" + c if c in _MD_SPECIAL else c) for c in escaped)
-
-
-def esc(value: str) -> str:
-    """Record text for an HTML context."""
-    return html.escape(" ".join(value.split()))
-
 
 def math(tex: str, display: bool = False) -> str:
     """A formula, marked for the build's KaTeX pass."""
