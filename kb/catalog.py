@@ -166,8 +166,13 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
                 problems.append(Diagnostic(registry_path, None, None,
                                            "sources registry not found", "KB006"))
         # A link may not lead out of the catalog, nor out of a folder given outside it.
-        entry, found = load_record(path, registries[registry_path],
-                                   root if within(path, root) else found_in)
+        try:
+            entry, found = load_record(path, registries[registry_path],
+                                       root if within(path, root) else found_in)
+        except Exception as exc:  # a bug of ours must not hide the other records
+            entry, found = None, [Diagnostic(
+                path, None, None, f"internal error while loading ({type(exc).__name__}: "
+                f"{exc}); please report it", "KB406")]
         problems += found
         if entry is None:
             continue

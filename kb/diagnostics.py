@@ -110,7 +110,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "check for a singular inverse; add invertible or spd"),
     Code("KB405", "erratum-verifies", "an erratum's printed form verifies too",
          "either the source is right or printed_expression is mistyped"),
-    Code("KB406", "internal-error", "the verifier itself failed", "please report it"),
+    Code("KB406", "internal-error", "the loader or the verifier itself failed",
+         "please report it"),
     Code("KB407", "not-converged", "the finite differences converged on too few draws",
          "make the expression differentiable where the variables are drawn (add structure "
          "or a condition)"),

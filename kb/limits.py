@@ -36,6 +36,15 @@ MAX_SUM_TERMS = 100
 """Evaluations of a summation's body for one draw, nested summations multiplied: each is a
 pass over the batch, so a huge range (sum_{r=0}^{1000000000}) would loop for good."""
 
+MAX_ENTRIES = 1_000_000
+"""Entries of one value of an expression (for one draw), counting each named dimension at
+LARGEST_NAMED_SIZE, so an upper bound: a Kronecker product of four n×n matrices would ask for
+gigabytes. The catalog's largest bound is 531,441 ((A⊗B)⊗C, six names; 5,040 as drawn)."""
+
+LARGEST_NAMED_SIZE = 9
+"""The largest size the verifier gives a named dimension (kb.sampling.SIZES; a test keeps
+the two consistent)."""
+
 # ---- records
 MAX_DIMENSION = 16
 """A dimension given as an integer in a shape ([3, 1]); named dimensions get sizes 3, 4, 5,

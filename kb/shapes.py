@@ -15,7 +15,7 @@ from kb import ast
 from kb.dims import SCALAR, Dim, Shape
 from kb.functions import FUNCTIONS, DomainError
 from kb.layouts import derivative_shape
-from kb.limits import MAX_INTEGER, MAX_SUM_TERMS
+from kb.limits import LARGEST_NAMED_SIZE, MAX_ENTRIES, MAX_INTEGER, MAX_SUM_TERMS
 from kb.structures import Structure
 
 
@@ -98,7 +98,17 @@ def check(node: ast.Node, scope: Scope) -> ast.Node:
     method = _RULES.get(type(node))
     if method is None:  # pragma: no cover - every node class has a rule
         raise ShapeError(f"internal: no shape rule for {type(node).__name__}", node.pos)
-    return method(node, scope)
+    typed = method(node, scope)
+    entries = _largest(typed.shape.rows) * _largest(typed.shape.cols)
+    if entries > MAX_ENTRIES:
+        raise RangeError(f"this {_fmt(typed.shape)} value can have {entries} entries, over the "
+                         f"limit of {MAX_ENTRIES} (kb/limits.py)", node.pos)
+    return typed
+
+
+def _largest(dim: Dim) -> int:
+    """A dimension's size with every name at the largest size a verification gives one."""
+    return dim.coefficient * LARGEST_NAMED_SIZE ** len(dim.names)
 
 
 def _fmt(shape: Shape) -> str:

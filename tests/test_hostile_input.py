@@ -240,6 +240,8 @@ def test_yaml_errors_are_located(catalog: Path, text: str, where: str) -> None:
     ("X^{1000000k}", "  k: {shape: [1, 1], integer: [1, 2]}\n", "KB308 the exponent's integer"),
     ("(" * 20000 + "X" + ")" * 20000, "", "KB308 expression longer than 2000 characters"),
     ("-(" * 600 + "X" + ")" * 600, "", "KB308 expression too long or nested too deeply"),
+    ("kron(kron(X, X), kron(X, X))", "", "KB308 this n·n·n·n×n·n·n·n value can have "
+     "43046721 entries, over the limit of 1000000"),
 ])
 def test_expressions_over_the_limits_are_located(catalog: Path, lhs: str, extra: str,
                                                   words: str) -> None:
@@ -269,6 +271,17 @@ def test_einsum_spec_not_matching_its_operands_is_located(catalog: Path, spec: s
     write(catalog, "ein", text)
     line = only(catalog, "ein")
     assert words in line and "ein.yaml:11:16:" in line, line
+
+
+def test_limits_are_documented_and_consistent() -> None:
+    """site/records.md lists every limit of kb/limits.py; the size bound is the sampler's."""
+    from kb import limits
+    from kb.sampling import SIZES
+
+    page = (PROJECT / "site" / "records.md").read_text(encoding="utf-8")
+    names = [n for n in vars(limits) if n.isupper()]
+    assert names and all(f"`{n}`" in page for n in names), names
+    assert max(SIZES) == limits.LARGEST_NAMED_SIZE
 
 
 # ---- records -------------------------------------------------------------------------------
