@@ -71,6 +71,14 @@ def read_text(path: Path, root: Path | None = None) -> tuple[str | None, Diagnos
     return text, forbidden_character(path, text)
 
 
+def regular_bytes(path: str | Path) -> bytes | None:
+    """The bytes of a regular file within the size limit, else None (never blocks)."""
+    try:
+        return _read_regular(Path(path))
+    except OSError:
+        return None
+
+
 def _read_regular(path: Path) -> bytes | None:
     """At most the size limit of a file, opened without blocking and checked again once
     open (the path may have been swapped for a pipe since it was examined)."""

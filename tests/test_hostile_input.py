@@ -140,6 +140,18 @@ def test_named_pipe_is_refused_without_blocking(catalog: Path) -> None:
     assert "pipe.yaml: KB007 not a regular file" in only(catalog, "pipe")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_lookup_index_reads_no_pipe_or_device(catalog: Path) -> None:
+    """`kb search` hashes the catalog's files first: a pipe or a link to /dev/zero there
+    must not block it or fill memory."""
+    os.mkfifo(catalog / "traces" / "pipe.yaml")
+    (catalog / "traces" / "zero.yaml").symlink_to("/dev/zero")
+    result = run("search", "trace", "--root", str(catalog))
+    assert result.exit_code == 1
+    assert "pipe.yaml: KB007 not a regular file" in result.output
+    assert "zero.yaml: KB007 a link to a file outside the catalog folder" in result.output
+
+
 def test_device_and_folder_are_refused(catalog: Path) -> None:
     (catalog / "traces" / "folder.yaml").mkdir()
     assert "KB007 not a regular file" in only(catalog, "folder")
@@ -152,6 +164,16 @@ def test_symlink_leaving_the_catalog_is_refused(catalog: Path, tmp_path: Path) -
     outside.write_text(GOOD.format(id="outside"), encoding="utf-8")
     (catalog / "traces" / "outside.yaml").symlink_to(outside)
     assert "KB007 a link to a file outside the catalog folder" in only(catalog, "outside")
+
+
+def test_show_does_not_read_a_record_linked_from_outside(catalog: Path, tmp_path: Path
+                                                        ) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(GOOD.format(id="outside").replace("a trace", "a secret"), "utf-8")
+    (catalog / "traces" / "outside.yaml").symlink_to(outside)
+    result = run("show", "outside", "--root", str(catalog))
+    assert result.exit_code == 1 and "secret" not in result.output
+    assert "KB007 a link to a file outside the catalog folder" in result.output
 
 
 def test_symlink_inside_the_catalog_is_fine(catalog: Path) -> None:
