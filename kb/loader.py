@@ -36,7 +36,7 @@ from kb.schema import (
 )
 from kb.statement import StatementError, compile_record
 from kb.statement_types import STATEMENT_TYPES
-from kb.yaml_guard import yaml_problem
+from kb.yaml_guard import unreadable_scalar, yaml_problem
 
 SOURCES_FILE = "sources.yaml"
 UNCOVERED_FILE = "uncovered.yaml"
@@ -67,7 +67,7 @@ class Document:
         """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
         try:
             node = _yaml().load(self.text)
-        except (YAMLError, RecursionError):  # read by the fast loader only: place at 1:1
+        except Exception:  # read by the fast loader only (ruamel's two differ): place at 1:1
             return {(): (0, 0, None)}
         positions: dict = {(): (0, 0, node)}
         _plain(node, (), positions)
@@ -161,15 +161,27 @@ def read_document(path: Path, root: Path | None = None
         return Document(path, _fast_yaml().load(text), text), []
     except YAMLError as exc:
         fast_error = exc  # parse again with the round-trip loader, whose messages locate it
+    except Exception:  # ruamel's constructors raise ValueError on a few plain scalars
+        return None, [_unreadable(path, text)]
     try:
         _yaml().load(text)
     except MarkedYAMLError as exc:
         return None, [_yaml_error(path, exc)]
-    except (YAMLError, RecursionError) as exc:
+    except YAMLError as exc:
         return None, [Diagnostic(path, None, None, f"YAML: {exc}", "KB002")]
+    except Exception:
+        return None, [_unreadable(path, text)]
     if isinstance(fast_error, MarkedYAMLError):
         return None, [_yaml_error(path, fast_error)]
     return None, [Diagnostic(path, None, None, "YAML: the file does not parse", "KB002")]
+
+
+def _unreadable(path: Path, text: str) -> Diagnostic:
+    found = unreadable_scalar(text)
+    if found is None:
+        return Diagnostic(path, None, None, "YAML: the file does not load", "KB002")
+    line, col, message = found
+    return Diagnostic(path, line, col, f"YAML: {message}", "KB002")
 
 
 def _yaml_error(path: Path, exc: MarkedYAMLError) -> Diagnostic:

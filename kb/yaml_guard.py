@@ -17,6 +17,7 @@ from ruamel.yaml.events import (
     CollectionStartEvent,
     MappingStartEvent,
     NodeEvent,
+    ScalarEvent,
 )
 
 from kb.limits import MAX_YAML_DEPTH
@@ -55,4 +56,19 @@ def yaml_problem(text: str) -> tuple[int, int, str] | None:
                 continue
         if open_:
             open_[-1][1] += 1
+    return None
+
+
+def unreadable_scalar(text: str) -> tuple[int, int, str] | None:
+    """The first plain scalar that ruamel's constructors fail on (``._`` as a float,
+    ``0x_`` as an integer, ``2001-13-45`` as a date: a ValueError, not a YAML error), as
+    (line, col, message), 1-based; None if there is none. Run only once loading failed so."""
+    for event in YAML(typ="safe").parse(text):
+        if isinstance(event, ScalarEvent) and not event.style:  # plain: "" (C) or None
+            try:
+                YAML(typ="safe").load(f"- {event.value}")
+            except Exception as exc:  # whatever the constructor raises on it
+                mark = event.start_mark
+                return (mark.line + 1, mark.column + 1, f"'{event.value}' cannot be read "
+                        f"({exc}): quote it to make it text")
     return None

@@ -230,6 +230,14 @@ def test_refused_yaml_is_located(catalog: Path, text: str, where: str, what: str
     assert f"t.yaml:{where}: KB009 YAML: {what}" in line, line
 
 
+@pytest.mark.parametrize("value", ["._", "0x_", "0b_", "+._", "2001-13-45"])
+def test_values_ruamel_cannot_construct_are_located(catalog: Path, value: str) -> None:
+    write(catalog, "t", f"id: t\ntitle: x\nnotes: {value}\n")
+    line = only(catalog, "t")
+    assert f"t.yaml:3:8: KB002 YAML: '{value}' cannot be read (" in line, line
+    assert line.endswith("quote it to make it text"), line
+
+
 @pytest.mark.parametrize(("text", "where"), [
     ("id: t\ntitle: [unclosed\n", "3:1"),
     ("id: t\ntitle: !python/object x\n", "2:8"),
