@@ -212,8 +212,10 @@ def _citation_cycles(catalog: Catalog) -> list[Diagnostic]:
 
     edges = {i.id: [(loc, ref) for loc, ref in cited_ids(i.record)
                     if ref in catalog.entries and catalog.entries[ref].type == "derivation"]
-             for i in catalog if i.type == "derivation"}
-    problems, seen, done = [], set(), set()
+             for i in catalog if isinstance(i.record, DerivationRecord)}
+    problems: list[Diagnostic] = []
+    seen: set[frozenset[str]] = set()
+    done: set[str] = set()
     for start in sorted(edges):
         path: list[str] = []
         stack = [(start, iter(edges[start]))]

@@ -116,7 +116,7 @@ class Statement:
 def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
     variables = {
         name: VarInfo(Shape.parse(var.shape), var.function_of, var.integer is not None,
-                      tuple(var.integer) if var.integer is not None else None)
+                      var.integer)
         for name, var in record.variables.items()
     }
     dims = {d for info in variables.values() for dim in (info.shape.rows, info.shape.cols)

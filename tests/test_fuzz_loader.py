@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.catalog import load_entries
+from kb.catalog_run import verify_catalog
 from kb.diagnostics import CODES
-from kb.verify import verify_catalog
 from tests.conftest import CATALOG
 
 SCALE = int(os.environ.get("KB_FUZZ_SCALE", "1"))
