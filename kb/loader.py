@@ -214,6 +214,13 @@ def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> 
             message = f"'type' must be one of: {', '.join(STATEMENT_TYPES)}"
             out.append(doc.diagnostic(("type",), message, "KB103"))
             continue
+        if loc and loc[-1] == "[key]":  # a mapping's key, e.g. a variable's name
+            name, loc = loc[-2], loc[:-1]
+            if kind == "string_pattern_mismatch" and loc[:1] == ("variables",):
+                message = (f"'{name}' is not a variable name: ASCII letters and digits, with "
+                           "at most one '_' before a subscript (x_1, Sigma_inv)")
+            out.append(doc.diagnostic(loc, message, "KB104", key=True))
+            continue
         message = message.removeprefix("Value error, ")
         field = ".".join(str(p) for p in loc)
         out.append(doc.diagnostic(loc, f"{field}: {message}" if field else message, "KB104"))
