@@ -8,7 +8,6 @@ The JSON Schema in ``schema/identity.schema.json`` is exported from these models
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Annotated, Literal
 
@@ -26,6 +25,7 @@ from pydantic import (
 )
 
 from kb.dims import NAME, Dim
+from kb.escape import safe_url
 from kb.limits import MAX_ID_LENGTH, MAX_INTEGER
 from kb.structures import Structure
 
@@ -34,7 +34,6 @@ from kb.structures import Structure
 # matching them uses the ``\Z``-anchored forms (kb.dims.NAME_RE).
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 NAME_PATTERN = rf"^{NAME}$"
-_URL = re.compile(r"https?://[^\s<>\"'`\\]+\Z", re.IGNORECASE)
 
 
 class _Strict(BaseModel):
@@ -235,7 +234,7 @@ class Source(_Strict):
     @classmethod
     def _web_address(cls, url: str | None) -> str | None:
         # The site links it: javascript: or raw HTML would run in the reader's browser.
-        if url is not None and not _URL.match(url):
+        if url is not None and safe_url(url) is None:
             raise ValueError("a source's url is an http:// or https:// address, without "
                              "spaces, quotes or angle brackets")
         return url
