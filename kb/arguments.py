@@ -6,18 +6,19 @@ anchored at both ends with ``\\Z`` (``$`` would let a trailing newline through),
 in length. Nothing else can name a path: no ``/``, ``..``, ``*`` or ``[``. Commands turn a
 :class:`ArgumentError` into a click usage error (exit 2).
 
-This module imports nothing from the package, so the fast lookup commands can use it.
+This module imports only :mod:`kb.limits` from the package, so the fast lookup commands can
+use it.
 """
 
 from __future__ import annotations
 
 import re
 
+from kb.limits import MAX_ID_LENGTH
+
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 """A record id (the file name without ``.yaml``) and a topic folder: the records' id
 pattern of :mod:`kb.schema`, anchored with ``\\Z``."""
-MAX_ID_LENGTH = 100
-"""Longest id: a file name and a URL segment; the catalog's longest is under 50."""
 MAX_TOPIC_LENGTH = 64
 """Longest topic folder name: a navigation title and a URL segment."""
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")

@@ -17,11 +17,15 @@ from kb.identity import Identity
 from kb.loader import (
     SOURCES_FILE,
     UNCOVERED_FILE,
+    conflicting_sources,
     find_sources,
     load_record,
     load_sources,
     load_uncovered,
     record_files,
+    stray_registries,
+    walk,
+    within,
 )
 from kb.paths import default_root
 from kb.schema import DerivationRecord, Source, Uncovered
@@ -141,19 +145,34 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
     if uncovered_path.is_file():
         catalog.uncovered, found = load_uncovered(uncovered_path)
         problems += found
-    for path in record_files(p for p in targets if p.exists()):
+    origin: dict[str, Path] = {}
+    for folder in targets:
+        if folder.is_dir() and within(folder, root):
+            problems += stray_registries(folder, root)
+    for path, found_in in walk(p for p in targets if p.exists()):
         registry_path = find_sources(path.parent, root / SOURCES_FILE)
         if registry_path not in registries:
             if registry_path.is_file():
                 registries[registry_path], found = load_sources(registry_path)
                 problems += found
+                sources = registries[registry_path] or {}
+                problems += conflicting_sources(registry_path, sources, catalog.sources,
+                                                origin)
+                for key in sources:
+                    origin.setdefault(key, registry_path)
+                catalog.sources = sources | catalog.sources
             else:  # reported once; its records' refs are not checked against nothing
                 registries[registry_path] = None
                 problems.append(Diagnostic(registry_path, None, None,
                                            "sources registry not found", "KB006"))
-        sources = registries[registry_path]
-        catalog.sources.update(sources or {})
-        entry, found = load_record(path, sources)
+        # A link may not lead out of the catalog, nor out of a folder given outside it.
+        try:
+            entry, found = load_record(path, registries[registry_path],
+                                       root if within(path, root) else found_in)
+        except Exception as exc:  # a bug of ours must not hide the other records
+            entry, found = None, [Diagnostic(
+                path, None, None, f"internal error while loading ({type(exc).__name__}: "
+                f"{exc}); please report it", "KB406")]
         problems += found
         if entry is None:
             continue
@@ -164,6 +183,7 @@ def load_entries(paths: Iterable[Path] | None = None, root: Path | None = None
             continue
         catalog.entries[entry.id] = entry
     problems += _unknown_citations(catalog, set(record_ids(root)) if root.is_dir() else set())
+    problems += _citation_cycles(catalog)
     return catalog, problems
 
 
@@ -182,6 +202,46 @@ def _unknown_citations(catalog: Catalog, known: set[str]) -> list[Diagnostic]:
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 problems.append(identity.diagnostic(loc, f"cites unknown record '{ref}'{hint}",
                                                     "KB108"))
+    return problems
+
+
+def _citation_cycles(catalog: Catalog) -> list[Diagnostic]:
+    """Derivations that cite themselves, directly or through other derivations: a proof may
+    not rest on itself. Each cycle is reported once, at the citation that closes it."""
+    from kb.derivation import cited_ids
+
+    edges = {i.id: [(loc, ref) for loc, ref in cited_ids(i.record)
+                    if ref in catalog.entries and catalog.entries[ref].type == "derivation"]
+             for i in catalog if isinstance(i.record, DerivationRecord)}
+    problems: list[Diagnostic] = []
+    seen: set[frozenset[str]] = set()
+    done: set[str] = set()
+    for start in sorted(edges):
+        path: list[str] = []
+        stack = [(start, iter(edges[start]))]
+        path.append(start)
+        while stack:
+            node, pending = stack[-1]
+            step = next(pending, None)
+            if step is None:
+                stack.pop()
+                path.pop()
+                done.add(node)
+                continue
+            loc, ref = step
+            if ref in path:
+                cycle = path[path.index(ref):]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    chain = " → ".join([*cycle, ref])
+                    what = ("cites itself" if len(cycle) == 1
+                            else f"is part of a citation cycle: {chain}")
+                    problems.append(catalog.entries[node].diagnostic(
+                        loc, f"derivation '{node}' {what}: a derivation may not rest on "
+                        "itself", "KB109"))
+            elif ref not in done:
+                path.append(ref)
+                stack.append((ref, iter(edges[ref])))
     return problems
 
 

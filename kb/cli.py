@@ -109,7 +109,7 @@ def _identity(record_id: str, root: Path | None):
         hint = f"; did you mean: {', '.join(close)}?" if close else ""
         raise click.ClickException(f"no identity with id '{record_id}'{hint}")
     sources, problems = load_sources(find_sources(path.parent, base / "sources.yaml"))
-    identity, found = load_record(path, sources)
+    identity, found = load_record(path, sources, base)
     for problem in problems + found:
         click.echo(str(problem), err=True)
     if identity is None:

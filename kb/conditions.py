@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kb import ast
 from kb.grammar import ExpressionError, parse
-from kb.shapes import Scope, ShapeError, UndeclaredError, check
+from kb.shapes import Scope, ShapeError, check
 from kb.structures import STRUCTURES, Structure
 
 _FORM = re.compile(r"\s*([a-z_]+)\s*\((.*)\)\s*", re.DOTALL)
@@ -54,9 +54,7 @@ def compile_condition(text: str, scope: Scope) -> Condition:
     try:
         tree = check(parse(inner), scope)
     except (ExpressionError, ShapeError) as exc:
-        code = ("KB301" if isinstance(exc, ExpressionError)
-                else "KB302" if isinstance(exc, UndeclaredError) else "KB303")
-        raise ConditionError(exc.message, offset + exc.pos, code) from None
+        raise ConditionError(exc.message, offset + exc.pos, exc.code) from None
     spec = STRUCTURES[Structure(name)]
     if spec.square and not tree.shape.is_square:
         raise ConditionError(f"{name} needs a square expression, got {tree.shape}", offset)

@@ -24,7 +24,7 @@ from kb.grammar import ExpressionError, parse
 from kb.layouts import derivative_shape
 from kb.printer import to_text
 from kb.schema import DerivationRecord, Step
-from kb.shapes import Scope, ShapeError, UndeclaredError, check
+from kb.shapes import Scope, ShapeError, check
 
 KINDS = ("value", "differential", "derivative")
 
@@ -69,10 +69,9 @@ def _typed(text: str, scope: Scope, field: tuple[str | int, ...]) -> ast.Node:
     try:
         return check(parse(text), scope)
     except ExpressionError as exc:
-        raise StepProblem(field, exc.message, exc.pos, "KB301") from None
+        raise StepProblem(field, exc.message, exc.pos, exc.code) from None
     except ShapeError as exc:
-        code = "KB302" if isinstance(exc, UndeclaredError) else "KB303"
-        raise StepProblem(field, exc.message, exc.pos, code) from None
+        raise StepProblem(field, exc.message, exc.pos, exc.code) from None
 
 
 def _operand_dims(sub: str, shape: Shape, field) -> list[Dim]:

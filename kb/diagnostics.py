@@ -37,6 +37,16 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "check the path"),
     Code("KB006", "no-sources-registry", "no sources.yaml at or above the record's folder",
          "add a sources.yaml to the catalog folder"),
+    Code("KB007", "refused-file", "not a regular file, larger than the size limit, or a "
+         "link leading out of the catalog folder", "records are regular files inside the "
+         "catalog folder, within the limits below"),
+    Code("KB008", "forbidden-character", "a control character, a tab or a bidirectional "
+         "control in the file", "remove it; indent with spaces"),
+    Code("KB009", "refused-yaml", "a YAML alias or anchor, a mapping or list used as a key, "
+         "or nesting deeper than the limit", "write the values out, with names as keys"),
+    Code("KB010", "second-registry", "a sources.yaml below the catalog folder, or a source "
+         "id defined differently in two registries", "keep every source in the catalog's "
+         "one sources.yaml"),
     # ---- the schema
     Code("KB101", "unknown-field", "a field the schema does not have",
          "remove it or fix its spelling (see the fields tables)"),
@@ -52,6 +62,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("KB107", "duplicate-id", "two records have the same id", "rename one of them"),
     Code("KB108", "unknown-citation", "a derivation step cites an id no record has",
          "cite an existing record id"),
+    Code("KB109", "citation-cycle", "a derivation cites itself, directly or through other "
+         "derivations", "cite the records the step applies, not the derivation"),
     # ---- variables and the statement
     Code("KB201", "reserved-name", "a variable is named like a function, T or I",
          "rename the variable"),
@@ -65,6 +77,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "remove it or use it"),
     Code("KB206", "placeholder-in-derivation", "a derivation declares a placeholder function",
          "write the function out in the goal"),
+    Code("KB207", "bad-dimension-name", "a dimension is named like a function (I, tr, …) "
+         "or a variable", "rename the dimension"),
     # ---- expressions
     Code("KB301", "syntax-error", "an expression does not parse",
          "fix the expression at the caret (see the syntax page)"),
@@ -82,6 +96,9 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("KB307", "bad-condition", "a condition is not structure(expression) with a known "
          "structure, or the structure needs a square expression",
          "write e.g. invertible(X + A); the message lists the structures"),
+    Code("KB308", "over-limit", "an expression is over a limit: its length or nesting, a "
+         "number's digits, an integer's size or a summation's number of terms",
+         "keep within the limits listed on this page"),
     # ---- verification
     Code("KB401", "does-not-hold", "a published form differs numerically from the truth",
          "fix the result; the message names the form, the error and the seed"),
@@ -93,7 +110,8 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "check for a singular inverse; add invertible or spd"),
     Code("KB405", "erratum-verifies", "an erratum's printed form verifies too",
          "either the source is right or printed_expression is mistyped"),
-    Code("KB406", "internal-error", "the verifier itself failed", "please report it"),
+    Code("KB406", "internal-error", "the loader or the verifier itself failed",
+         "please report it"),
     Code("KB407", "not-converged", "the finite differences converged on too few draws",
          "make the expression differentiable where the variables are drawn (add structure "
          "or a condition)"),

@@ -11,7 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+from kb.limits import MAX_DIMENSION
+
+NAME = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?"
+"""A symbol or dimension name of a record: ASCII letters and digits, and at most one ``_``
+followed by a subscript (``x_1``, ``Sigma_inv``), which is all LaTeX (``latex_name``) and
+KaTeX render; ``x_1_`` or a full-width digit would break the page."""
+NAME_RE = re.compile(NAME + r"\Z")
 
 
 @dataclass(frozen=True, order=True)
@@ -24,15 +30,20 @@ class Dim:
         """``3`` or ``"3"`` or ``"n"``; raises ValueError otherwise."""
         if isinstance(value, bool):
             raise ValueError(f"{value!r} is not a dimension")
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and value.isascii()
+                                      and value.isdigit()):
             number = int(value)
             if number < 1:
                 raise ValueError(f"dimension {number} must be a positive integer")
+            if number > MAX_DIMENSION:
+                raise ValueError(f"dimension {number} is over the limit of {MAX_DIMENSION} "
+                                 "(kb/limits.py): name it, e.g. n")
             return cls(number, ())
-        if isinstance(value, str) and _NAME.fullmatch(value):
+        if isinstance(value, str) and NAME_RE.match(value):
             return cls(1, (value,))
         raise ValueError(
-            f"{value!r} is not a dimension: use a name such as n or a positive integer"
+            f"{value!r} is not a dimension: use a name such as n or n_1 (ASCII letters and "
+            "digits) or a positive integer"
         )
 
     def __mul__(self, other: Dim) -> Dim:

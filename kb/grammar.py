@@ -22,6 +22,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from kb import ast
 from kb.functions import DIMENSION_FUNCTIONS, FUNCTIONS
+from kb.limits import (
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    MAX_INTEGER,
+    MAX_LITERAL_DIGITS,
+)
 
 _FUNCTION_NAMES = sorted(set(FUNCTIONS) | set(DIMENSION_FUNCTIONS) | {"diff"}, key=len)
 
@@ -73,6 +79,8 @@ NAME: /[A-Za-z][A-Za-z0-9_]*/
 class ExpressionError(ValueError):
     """A string that is not a valid expression; ``pos`` is the offending character offset."""
 
+    code = "KB301"
+
     def __init__(self, message: str, pos: int = 0, text: str = "") -> None:
         super().__init__(message)
         self.message = message
@@ -82,6 +90,25 @@ class ExpressionError(ValueError):
     def caret(self) -> str:
         """The expression with a caret under the offending character."""
         return f"{self.text}\n{' ' * self.pos}^"
+
+
+class LimitError(ExpressionError):
+    """An expression over a limit of :mod:`kb.limits` (length, nesting, a number's size)."""
+
+    code = "KB308"
+
+
+def _bounded(value: int, what: str, pos: int, text: str) -> int:
+    if abs(value) > MAX_INTEGER:
+        raise LimitError(f"{what} {value} is out of range: at most {MAX_INTEGER} in "
+                         "absolute value (kb/limits.py)", pos, text)
+    return value
+
+
+def _bounded_int_expr(expr: ast.IntExpr, what: str, pos: int, text: str) -> ast.IntExpr:
+    for number in (expr.const, *(coef for _, coef in expr.terms)):
+        _bounded(number, what, pos, text)
+    return expr
 
 
 @lru_cache(maxsize=1)
@@ -120,9 +147,10 @@ def _exponent(arg: ast.Node, token: Token, text: str) -> ast.Node:
         return ast.Inverse(arg, pos=pos)
     symbolic = int_expr(value)
     if symbolic is not None and symbolic.terms:
+        _bounded_int_expr(symbolic, "the exponent's integer", pos, text)
         return ast.Power(arg, symbolic.const, symbolic.terms, pos=pos)
     if re.fullmatch(r"-?[0-9]+", value):
-        k = int(value)
+        k = _bounded(int(value), "the exponent", pos, text)
         if k == 0:
             raise ExpressionError("the exponent 0 is not allowed: write I(n)", pos, text)
         if k < 0:
@@ -148,7 +176,8 @@ def _rational_power(arg: ast.Node, value: str, elementwise: bool, pos: int,
         raise ExpressionError(
             f"unsupported exponent '{value}': an element-wise or fractional power is a "
             "rational number such as ^{∘2}, ^{∘1/2} or ^{-1/3}", pos, text)
-    num, den = int(match.group(1)), int(match.group(2) or 1)
+    num = _bounded(int(match.group(1)), "the exponent's numerator", pos, text)
+    den = _bounded(int(match.group(2) or 1), "the exponent's denominator", pos, text)
     common = math.gcd(num, den)
     num, den = num // common, den // common
     if num == 0:
@@ -191,10 +220,14 @@ def _summation(token: Token, body: ast.Node, text: str) -> ast.Summation:
     pos = token.start_pos or 0
     match = _SUMHEAD.fullmatch(str(token))
     lower = int_expr(match.group("lower")) if match else None
-    upper = int_expr(match.group("upper") or match.group("bare")) if match else None
+    upper_text = match and (match.group("upper") if match.group("upper") is not None
+                            else match.group("bare"))
+    upper = int_expr(upper_text) if upper_text else None
     if match is None or lower is None or upper is None:
         raise ExpressionError("write a sum as sum_{r=0}^{k-1} (...), with integer bounds",
                               pos, text)
+    for bound in (lower, upper):
+        _bounded_int_expr(bound, "a summation bound's integer", pos, text)
     return ast.Summation(match.group("index"), lower, upper, body, pos=pos)
 
 
@@ -205,6 +238,9 @@ class _ToAst(Transformer):
         self.text = text
 
     def number(self, meta, token):
+        if len(token.replace(".", "").lstrip("0")) > MAX_LITERAL_DIGITS:
+            raise LimitError(f"a number has more than {MAX_LITERAL_DIGITS} digits, more than "
+                             "a double holds (kb/limits.py)", _pos(token), self.text)
         return ast.Num(float(token), str(token), pos=_pos(token))
 
     def symbol(self, meta, token):
@@ -337,8 +373,9 @@ def parse(text: str) -> ast.Node:
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression", 0, str(text))
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", MAX_LENGTH, text)
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise LimitError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters "
+                         "(kb/limits.py)", MAX_EXPRESSION_LENGTH, text)
     try:
         tree = _parser().parse(text)
         node = _ToAst(text).transform(tree)
@@ -346,23 +383,21 @@ def parse(text: str) -> ast.Node:
         message, pos = _describe(exc, text)
         raise ExpressionError(message, pos, text) from None
     except RecursionError:
-        raise ExpressionError(_TOO_DEEP, 0, text) from None
+        raise LimitError(_TOO_DEEP, 0, text) from None
     except Exception as exc:  # Lark wraps errors raised inside the transformer
         inner = getattr(exc, "orig_exc", exc)
         if isinstance(inner, ExpressionError):
             raise inner from None
         if isinstance(inner, RecursionError):
-            raise ExpressionError(_TOO_DEEP, 0, text) from None
+            raise LimitError(_TOO_DEEP, 0, text) from None
         raise
-    if _depth(node) > MAX_DEPTH:
-        raise ExpressionError(_TOO_DEEP, 0, text)
+    if _depth(node) > MAX_EXPRESSION_DEPTH:
+        raise LimitError(_TOO_DEEP, 0, text)
     return node
 
 
-# Every later stage walks trees recursively; these bounds keep it far from Python's limit.
-MAX_LENGTH = 2000
-MAX_DEPTH = 100
-_TOO_DEEP = f"expression too long or nested too deeply (over {MAX_DEPTH} levels): split it"
+_TOO_DEEP = (f"expression too long or nested too deeply (over {MAX_EXPRESSION_DEPTH} "
+             "levels, kb/limits.py): split it")
 
 
 def _depth(node: ast.Node) -> int:

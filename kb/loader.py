@@ -7,6 +7,7 @@ at the first problem: all files are read and every problem is returned.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -23,7 +24,8 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from kb.diagnostics import Diagnostic
+from kb.diagnostics import Diagnostic, display_path
+from kb.file_guard import read_text
 from kb.identity import Identity
 from kb.schema import (
     Source,
@@ -34,6 +36,7 @@ from kb.schema import (
 )
 from kb.statement import StatementError, compile_record
 from kb.statement_types import STATEMENT_TYPES
+from kb.yaml_guard import unreadable_scalar, yaml_problem
 
 SOURCES_FILE = "sources.yaml"
 UNCOVERED_FILE = "uncovered.yaml"
@@ -62,7 +65,10 @@ class Document:
     @cached_property
     def positions(self) -> dict[Loc, tuple[int, int, object]]:
         """loc → (line, col, raw value) of a value; (loc, "key") → the key's position."""
-        node = _yaml().load(self.text)
+        try:
+            node = _yaml().load(self.text)
+        except Exception:  # read by the fast loader only (ruamel's two differ): place at 1:1
+            return {(): (0, 0, None)}
         positions: dict = {(): (0, 0, node)}
         _plain(node, (), positions)
         return positions
@@ -139,29 +145,53 @@ def _plain(node: object, loc: Loc, positions: dict) -> object:
     return node
 
 
-def read_document(path: Path) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse one YAML file; duplicate keys and syntax errors become diagnostics."""
+def read_document(path: Path, root: Path | None = None
+                  ) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one YAML file; a refused file, duplicate keys, syntax errors and refused YAML
+    features (:mod:`kb.yaml_guard`) become diagnostics. ``root``: the folder the file was
+    found in, which a symbolic link may not leave."""
+    text, refused = read_text(path, root)
+    if text is None or refused is not None:
+        return None, [refused] if refused else []
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(path, None, None, f"cannot read the file: {exc}", "KB001")]
-    try:
+        problem = yaml_problem(text)
+        if problem is not None:
+            line, col, message = problem
+            return None, [Diagnostic(path, line, col, f"YAML: {message}", "KB009")]
         return Document(path, _fast_yaml().load(text), text), []
-    except YAMLError:
-        pass  # parse again with the round-trip loader, whose messages locate the problem
+    except YAMLError as exc:
+        fast_error = exc  # parse again with the round-trip loader, whose messages locate it
+    except Exception:  # ruamel's constructors raise ValueError on a few plain scalars
+        return None, [_unreadable(path, text)]
     try:
         _yaml().load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        code = "KB002"
-        if "duplicate key" in str(problem) or "duplicate key" in str(exc):
-            problem, code = f"{problem}: each key may appear once", "KB003"
-        return None, [Diagnostic(path, line, col, f"YAML: {problem}", code)]
+        return None, [_yaml_error(path, exc)]
     except YAMLError as exc:
         return None, [Diagnostic(path, None, None, f"YAML: {exc}", "KB002")]
+    except Exception:
+        return None, [_unreadable(path, text)]
+    if isinstance(fast_error, MarkedYAMLError):
+        return None, [_yaml_error(path, fast_error)]
     return None, [Diagnostic(path, None, None, "YAML: the file does not parse", "KB002")]
+
+
+def _unreadable(path: Path, text: str) -> Diagnostic:
+    found = unreadable_scalar(text)
+    if found is None:
+        return Diagnostic(path, None, None, "YAML: the file does not load", "KB002")
+    line, col, message = found
+    return Diagnostic(path, line, col, f"YAML: {message}", "KB002")
+
+
+def _yaml_error(path: Path, exc: MarkedYAMLError) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    problem = exc.problem or exc.context or "invalid YAML"
+    code = "KB002"
+    if "duplicate key" in str(problem) or "duplicate key" in str(exc):
+        problem, code = f"{problem}: each key may appear once", "KB003"
+    return Diagnostic(path, line, col, f"YAML: {problem}", code)
 
 
 def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> list[Diagnostic]:
@@ -183,6 +213,13 @@ def _pydantic_diagnostics(doc: Document, exc: ValidationError, tagged: bool) -> 
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             message = f"'type' must be one of: {', '.join(STATEMENT_TYPES)}"
             out.append(doc.diagnostic(("type",), message, "KB103"))
+            continue
+        if loc and loc[-1] == "[key]":  # a mapping's key, e.g. a variable's name
+            name, loc = loc[-2], loc[:-1]
+            if kind == "string_pattern_mismatch" and loc[:1] == ("variables",):
+                message = (f"'{name}' is not a variable name: ASCII letters and digits, with "
+                           "at most one '_' before a subscript (x_1, Sigma_inv)")
+            out.append(doc.diagnostic(loc, message, "KB104", key=True))
             continue
         message = message.removeprefix("Value error, ")
         field = ".".join(str(p) for p in loc)
@@ -210,10 +247,10 @@ def load_sources(path: Path) -> tuple[dict[str, Source], list[Diagnostic]]:
         return {}, _pydantic_diagnostics(doc, exc, tagged=False)
 
 
-def load_record(path: Path, sources: dict[str, Source] | None = None
-                ) -> tuple[Identity | None, list[Diagnostic]]:
-    """Read, validate and compile one record file."""
-    doc, problems = read_document(path)
+def load_record(path: Path, sources: dict[str, Source] | None = None,
+                root: Path | None = None) -> tuple[Identity | None, list[Diagnostic]]:
+    """Read, validate and compile one record file; ``root`` as for :func:`read_document`."""
+    doc, problems = read_document(path, root)
     if doc is None:
         return None, problems
     if not isinstance(doc.data, dict):
@@ -248,20 +285,91 @@ def load_record(path: Path, sources: dict[str, Source] | None = None
 
 def record_files(paths: Iterable[Path]) -> list[Path]:
     """The record files under the given files and folders, in a stable order."""
-    files: list[Path] = []
+    return [path for path, _ in walk(paths)]
+
+
+def walk(paths: Iterable[Path]) -> list[tuple[Path, Path | None]]:
+    """Each record file under the given files and folders, with the folder it was found in
+    (None for a file given itself). Links to folders are not followed."""
+    files: list[tuple[Path, Path | None]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*.yaml")) if p.name not in NOT_RECORDS)
+            files.extend((p, path) for p in sorted(path.rglob("*.yaml"))
+                         if p.name not in NOT_RECORDS)
         else:
-            files.append(path)
+            files.append((path, None))
     return files
 
 
+def within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is spelled as a path inside ``folder`` (links not resolved)."""
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
 def find_sources(path: Path, default: Path) -> Path:
-    """The nearest sources.yaml at or above ``path``, else ``default``."""
+    """The registry of a record file or folder at ``path``: ``default`` (the catalog's
+    sources.yaml) for a path inside the catalog, which has one registry; for a path outside,
+    the nearest sources.yaml at or above it, else ``default``."""
+    if within(path, default.parent):
+        return default
     path = path.resolve()
     for folder in [path, *path.parents] if path.is_dir() else path.parents:
         candidate = folder / SOURCES_FILE
         if candidate.is_file():
             return candidate
     return default
+
+
+def stray_registries(folder: Path, root: Path) -> list[Diagnostic]:
+    """sources.yaml files below the catalog folder ``root``, found under ``folder``: a
+    catalog has one registry, so that no contribution can redefine another's source."""
+    main = Path(os.path.abspath(root / SOURCES_FILE))
+    problems = []
+    for path in sorted(folder.rglob(SOURCES_FILE)):
+        if Path(os.path.abspath(path)) == main:
+            continue
+        doc, found = read_document(path, root)
+        if doc is None:
+            problems += found
+            continue
+        keys = list(doc.data) if isinstance(doc.data, dict) else []
+        problems.append(doc.diagnostic((str(keys[0]),) if keys else (), (
+            f"a second sources registry: a catalog has one, {display_path(main)}; move "
+            "these entries there (they are not used)"), "KB010", key=True))
+        if main.is_file():
+            problems += _redefined(doc, keys, main)
+    return problems
+
+
+def _redefined(doc: Document, keys: list, other: Path) -> list[Diagnostic]:
+    """A diagnostic at each key of ``doc`` that the registry ``other`` defines too."""
+    theirs, _ = read_document(other)
+    if theirs is None or not isinstance(theirs.data, dict):
+        return []
+    out = []
+    for key in keys:
+        if str(key) in theirs.data:
+            line, col = theirs.where((str(key),), key=True)
+            out.append(doc.diagnostic((str(key),), f"source '{key}' is also defined at "
+                                      f"{display_path(other)}:{line}:{col}", "KB010", key=True))
+    return out
+
+
+def conflicting_sources(path: Path, sources: dict[str, Source], merged: dict[str, Source],
+                        origin: dict[str, Path]) -> list[Diagnostic]:
+    """Sources of the registry at ``path`` that another registry of the same run (``origin``
+    says which) defines differently, each reported at both places."""
+    clashes = [k for k, v in sources.items() if k in merged and merged[k] != v]
+    if not clashes:
+        return []
+    doc, _ = read_document(path)
+    if doc is None:
+        return []
+    out = []
+    for key in clashes:
+        other, _ = read_document(origin[key])
+        line, col = other.where((key,), key=True) if other is not None else (1, 1)
+        out.append(doc.diagnostic((key,), f"source '{key}' is defined differently at "
+                                  f"{display_path(origin[key])}:{line}:{col}: a source id "
+                                  "names one source", "KB010", key=True))
+    return out

@@ -185,7 +185,8 @@ def _confirm(identity: Identity, user: ast.Node, binding: Binding, given: dict[s
     renaming = _complete(identity, binding, given, user_dims)
     if renaming is None:
         return None
-    variables = {name: VarInfo(spec.shape, integer=spec.integer is not None)
+    variables = {name: VarInfo(spec.shape, integer=spec.integer is not None,
+                                 integer_range=spec.integer)
                  for name, spec in renaming.specs.items()}
     dimensions = {d for spec in renaming.specs.values()
                   for dim in (spec.shape.rows, spec.shape.cols) for d in dim.names}

@@ -24,11 +24,16 @@ from pydantic import (
     model_validator,
 )
 
-from kb.dims import Dim
+from kb.dims import NAME, Dim
+from kb.escape import safe_url
+from kb.limits import MAX_ID_LENGTH, MAX_INTEGER
 from kb.structures import Structure
 
+# pydantic checks these with Rust's regex, where ``$`` is the end of the text (a trailing
+# newline does not pass, unlike Python's ``re``), and the JSON Schema needs ``$``: Python code
+# matching them uses the ``\Z``-anchored forms (kb.dims.NAME_RE).
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+NAME_PATTERN = rf"^{NAME}$"
 
 
 class _Strict(BaseModel):
@@ -72,6 +77,9 @@ class Variable(_Strict):
             if tuple(self.shape) != (1, 1) or low > high or self.structure or self.function_of:
                 raise ValueError("an integer variable has shape [1, 1], no structure, and "
                                  "integer: [low, high] with low <= high")
+            if max(abs(low), abs(high)) > MAX_INTEGER:
+                raise ValueError(f"an integer variable's range lies within ±{MAX_INTEGER} "
+                                 "(kb/limits.py)")
         return self
 
 
@@ -94,7 +102,8 @@ class Erratum(_Strict):
 
 
 class _Record(_Strict):
-    id: str = Field(pattern=ID_PATTERN, description="permanent identifier, equal to the file name")
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH,
+                    description="permanent identifier, equal to the file name")
     title: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
@@ -217,9 +226,18 @@ class Source(_Strict):
     authors: list[str] = Field(min_length=1)
     version: str | None = Field(default=None, description="edition or version date")
     year: int | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, description="an http or https address")
     license: str | None = None
     note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        # The site links it: javascript: or raw HTML would run in the reader's browser.
+        if url is not None and safe_url(url) is None:
+            raise ValueError("a source's url is an http:// or https:// address, without "
+                             "spaces, quotes or angle brackets")
+        return url
 
     @model_validator(mode="after")
     def _dated(self) -> Source:

@@ -15,6 +15,7 @@ from kb import ast
 from kb.dims import SCALAR, Dim, Shape
 from kb.functions import FUNCTIONS, DomainError
 from kb.layouts import derivative_shape
+from kb.limits import LARGEST_NAMED_SIZE, MAX_ENTRIES, MAX_INTEGER, MAX_SUM_TERMS
 from kb.structures import Structure
 
 
@@ -26,10 +27,20 @@ class ShapeError(ValueError):
         self.message = message
         self.pos = pos
 
+    code = "KB303"
+
 
 class UndeclaredError(ShapeError):
     """A name that is not declared (or not usable where it stands): the writer's mistake,
     never evidence about the mathematics."""
+
+    code = "KB302"
+
+
+class RangeError(ShapeError):
+    """Summations whose ranges, given the integers' ranges, exceed :data:`MAX_SUM_TERMS`."""
+
+    code = "KB308"
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class VarInfo:
     shape: Shape
     function_of: str | None = None
     integer: bool = False
+    integer_range: tuple[int, int] | None = None
+    """An integer variable's declared range; unknown ranges count as ±MAX_INTEGER."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,23 @@ class Scope:
     steps: bool = False
     """In a derivation step: diff(expr, x) and diff(expr) are allowed, and every variable
     has a differential (that of a constant is zero)."""
+    index_ranges: tuple[tuple[str, tuple[int, int]], ...] = ()
+    """The range of each summation index in scope."""
+    sum_terms: int = 1
+    """Evaluations of the innermost body so far: the product of the enclosing ranges."""
 
     def integer(self, name: str) -> bool:
         info = self.variables.get(name)
         return name in self.indices or (info is not None and info.integer)
+
+    def int_range(self, name: str) -> tuple[int, int]:
+        """The values an integer variable or summation index can take."""
+        ranges = dict(self.index_ranges)
+        info = self.variables.get(name)
+        if name in ranges:
+            return ranges[name]
+        return (info.integer_range if info is not None and info.integer_range is not None
+                else (-MAX_INTEGER, MAX_INTEGER))
 
 
 def check(node: ast.Node, scope: Scope) -> ast.Node:
@@ -72,7 +98,17 @@ def check(node: ast.Node, scope: Scope) -> ast.Node:
     method = _RULES.get(type(node))
     if method is None:  # pragma: no cover - every node class has a rule
         raise ShapeError(f"internal: no shape rule for {type(node).__name__}", node.pos)
-    return method(node, scope)
+    typed = method(node, scope)
+    entries = _largest(typed.shape.rows) * _largest(typed.shape.cols)
+    if entries > MAX_ENTRIES:
+        raise RangeError(f"this {_fmt(typed.shape)} value can have {entries} entries, over the "
+                         f"limit of {MAX_ENTRIES} (kb/limits.py)", node.pos)
+    return typed
+
+
+def _largest(dim: Dim) -> int:
+    """A dimension's size with every name at the largest size a verification gives one."""
+    return dim.coefficient * LARGEST_NAMED_SIZE ** len(dim.names)
 
 
 def _fmt(shape: Shape) -> str:
@@ -143,8 +179,25 @@ def _summation(node: ast.Summation, scope: Scope) -> ast.Node:
     if node.index in scope.variables or node.index in scope.indices:
         raise ShapeError(f"the summation index '{node.index}' is already a name here", node.pos)
     _integers(node.lower.names | node.upper.names, scope, node.pos, "a summation bound")
-    body = check(node.body, replace(scope, indices=scope.indices | {node.index}))
+    low, high = _interval(node.lower, scope)[0], _interval(node.upper, scope)[1]
+    terms = scope.sum_terms * max(high - low + 1, 1)
+    if terms > MAX_SUM_TERMS:
+        raise RangeError(f"this summation runs from {low} to {high}, so its body would be "
+                         f"evaluated {terms} times, over the limit of {MAX_SUM_TERMS} "
+                         "(kb/limits.py): narrow the bounds or the integers' ranges", node.pos)
+    body = check(node.body, replace(
+        scope, indices=scope.indices | {node.index}, sum_terms=terms,
+        index_ranges=(*scope.index_ranges, (node.index, (low, high)))))
     return replace(node, body=body, shape=body.shape)
+
+
+def _interval(expr: ast.IntExpr, scope: Scope) -> tuple[int, int]:
+    """The smallest and largest value of an integer expression over the integers' ranges."""
+    low = high = expr.const
+    for name, coef in expr.terms:
+        ends = [coef * end for end in scope.int_range(name)]
+        low, high = low + min(ends), high + max(ends)
+    return low, high
 
 
 def _binary(node: ast.Binary, scope: Scope) -> tuple[ast.Node, ast.Node]:

@@ -115,7 +115,8 @@ class Statement:
 
 def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
     variables = {
-        name: VarInfo(Shape.parse(var.shape), var.function_of, var.integer is not None)
+        name: VarInfo(Shape.parse(var.shape), var.function_of, var.integer is not None,
+                      var.integer)
         for name, var in record.variables.items()
     }
     dims = {d for info in variables.values() for dim in (info.shape.rows, info.shape.cols)
@@ -125,9 +126,7 @@ def _scope(record: Record, differentials: frozenset[str], layout: str) -> Scope:
 
 def _code(exc: ExpressionError | ShapeError) -> str:
     """The diagnostic code of an expression's error."""
-    if isinstance(exc, ExpressionError):
-        return "KB301"
-    return "KB302" if isinstance(exc, UndeclaredError) else "KB303"
+    return exc.code
 
 
 def _tree(name: str, text: str, scope: Scope,
@@ -144,6 +143,7 @@ def _name_problems(record: Record) -> list[Problem]:
     function argument; each located at the name."""
     problems = []
     variables = record.variables
+    named = set()  # each dimension reported once, where it is first used
     for name, var in variables.items():
         where = ("variables", name)
         if name in RESERVED:
@@ -155,6 +155,15 @@ def _name_problems(record: Record) -> list[Problem]:
         if var.function_of is not None and var.function_of not in variables:
             problems.append(Problem((*where, "function_of"), f"function_of names "
                                     f"'{var.function_of}', which is not declared", "KB203"))
+        for index, dim in enumerate(var.shape):
+            # T is fine as a dimension (a sequence length): X^T is never read as one.
+            if (isinstance(dim, str) and dim not in named
+                    and (dim in RESERVED - {"T"} or dim in variables)):
+                named.add(dim)
+                what = ("named like a variable" if dim in variables
+                        else "named like a function")
+                problems.append(Problem((*where, "shape", index), f"the dimension '{dim}' is "
+                                        f"{what}: rename the dimension", "KB207"))
     return problems
 
 

@@ -65,7 +65,8 @@ def test_yaml_with_a_tab(folder: Path) -> None:
     text = record("tabbed").replace("  X: {shape", "\tX: {shape")
     write(folder, "tabbed.yaml", text)
     message = only(folder)
-    assert message.startswith(f"tabbed.yaml:{at(text, chr(9))}: KB002 YAML: found character '\\t'")
+    assert message.startswith(f"tabbed.yaml:{at(text, chr(9))}: KB008 a tab: indent and "
+                              "separate with spaces")
     assert "Traceback" not in message
 
 

@@ -14,7 +14,7 @@ from kb.printer import to_text
 from kb.shapes import Scope, UndeclaredError, VarInfo, check
 
 SCOPE = Scope({"X": VarInfo(Shape.parse(["n", "n"])), "A": VarInfo(Shape.parse(["n", "n"])),
-               "k": VarInfo(Shape.parse([1, 1]), integer=True),
+               "k": VarInfo(Shape.parse([1, 1]), integer=True, integer_range=(1, 5)),
                "a": VarInfo(Shape.parse([1, 1]))}, frozenset({"n"}))
 
 

@@ -31,8 +31,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "evaluation": ("numeric", "sampling", "singularities"),
     "records": ("schema", "conditions", "statement_types", "statement", "derivation"),
     "verification": ("verify", "step_check"),
-    "catalog": ("identity", "loader", "catalog", "catalog_run", "search", "match", "lookup",
-                "coverage", "derive"),
+    "catalog": ("identity", "file_guard", "yaml_guard", "loader", "catalog", "catalog_run",
+                "search", "match", "lookup", "coverage", "derive"),
     "output": ("export", "render", "katex", "site_hook", "syntax_table", "cli", "writing",
                "site_build"),
 }
