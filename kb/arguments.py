@@ -16,9 +16,10 @@ import re
 
 from kb.limits import MAX_ID_LENGTH
 
-ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-"""A record id (the file name without ``.yaml``) and a topic folder: the records' id
-pattern of :mod:`kb.schema`, anchored with ``\\Z``."""
+ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+"""A record id (the file name without ``.yaml``) and a topic folder: lowercase words joined
+by single hyphens. :mod:`kb.schema` validates records' ids with it too."""
+ID_RE = re.compile(rf"{ID}\Z")
 MAX_TOPIC_LENGTH = 64
 """Longest topic folder name: a navigation title and a URL segment."""
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")

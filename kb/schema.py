@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from kb.arguments import ID
 from kb.dims import NAME, Dim
 from kb.escape import safe_url
 from kb.limits import MAX_ID_LENGTH, MAX_INTEGER
@@ -32,7 +33,7 @@ from kb.structures import Structure
 # pydantic checks these with Rust's regex, where ``$`` is the end of the text (a trailing
 # newline does not pass, unlike Python's ``re``), and the JSON Schema needs ``$``: Python code
 # matching them uses the ``\Z``-anchored forms (kb.dims.NAME_RE).
-ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ID_PATTERN = rf"^{ID}$"
 NAME_PATTERN = rf"^{NAME}$"
 
 

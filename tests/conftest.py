@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import configuration
 
 from kb.cli import main
@@ -59,6 +59,43 @@ sources:
   - ref: seed-002-ang
     locator: "Example"
 """
+
+
+# A small valid record, and command-line helpers for the hostile-input tests.
+GOOD_RECORD = """\
+id: {id}
+title: Gradient of a trace
+type: derivative
+expression: tr(X)
+wrt: X
+layout: denominator
+derivative: I(n)
+variables:
+  X: {{shape: [n, n]}}
+sources:
+  - ref: seed-002-ang
+    locator: "Example"
+"""
+
+
+def run_cli(*args: str) -> Result:
+    """`kb ARGS` in-process; fails the test if anything but a clean exit escaped."""
+    result = CliRunner().invoke(main, list(args))
+    # A clean exit is SystemExit (click's own errors included); anything else is a traceback.
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"traceback for kb {' '.join(args)!r}: {result.exception!r}\n{result.output}")
+    assert "Traceback" not in result.output
+    return result
+
+
+def write_record(root: Path, name: str, text: str | bytes) -> Path:
+    """A file ``traces/NAME.yaml`` of a catalog folder, with ``text`` (or raw bytes)."""
+    path = root / "traces" / f"{name}.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,28 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from kb import file_guard
 from kb.catalog import load_entries
-from kb.cli import main
 from kb.limits import MAX_FILE_BYTES, MAX_SUM_TERMS
-from tests.conftest import CATALOG, PROJECT
-
-GOOD = """\
-id: {id}
-title: Gradient of a trace
-type: derivative
-expression: tr(X)
-wrt: X
-layout: denominator
-derivative: I(n)
-variables:
-  X: {{shape: [n, n]}}
-sources:
-  - ref: seed-002-ang
-    locator: "Example"
-"""
+from tests.conftest import CATALOG, GOOD_RECORD, PROJECT
+from tests.conftest import run_cli as run
+from tests.conftest import write_record as write
 
 EQUALITY = """\
 id: {id}
@@ -72,32 +57,15 @@ sources:
 """
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    # A clean exit is SystemExit; anything else escaped as a traceback.
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"traceback for kb {' '.join(args)!r}: {result.exception!r}\n{result.output}")
-    return result
-
-
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small catalog folder: the sources registry and one good record."""
     root = tmp_path / "identities"
     (root / "traces").mkdir(parents=True)
     shutil.copy(CATALOG / "sources.yaml", root / "sources.yaml")
-    (root / "traces" / "trace-x.yaml").write_text(GOOD.format(id="trace-x"), encoding="utf-8")
+    write(root, "trace-x", GOOD_RECORD.format(id="trace-x"))
     monkeypatch.chdir(tmp_path)
     return root
-
-
-def write(root: Path, name: str, text: str | bytes) -> Path:
-    path = root / "traces" / f"{name}.yaml"
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def failing(root: Path, *paths: Path) -> list[str]:
@@ -161,7 +129,7 @@ def test_device_and_folder_are_refused(catalog: Path) -> None:
 
 def test_symlink_leaving_the_catalog_is_refused(catalog: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside.yaml"
-    outside.write_text(GOOD.format(id="outside"), encoding="utf-8")
+    outside.write_text(GOOD_RECORD.format(id="outside"), encoding="utf-8")
     (catalog / "traces" / "outside.yaml").symlink_to(outside)
     assert "KB007 a link to a file outside the catalog folder" in only(catalog, "outside")
 
@@ -169,7 +137,7 @@ def test_symlink_leaving_the_catalog_is_refused(catalog: Path, tmp_path: Path) -
 def test_show_does_not_read_a_record_linked_from_outside(catalog: Path, tmp_path: Path
                                                         ) -> None:
     outside = tmp_path / "outside.yaml"
-    outside.write_text(GOOD.format(id="outside").replace("a trace", "a secret"), "utf-8")
+    outside.write_text(GOOD_RECORD.format(id="outside").replace("a trace", "a secret"), "utf-8")
     (catalog / "traces" / "outside.yaml").symlink_to(outside)
     result = run("show", "outside", "--root", str(catalog))
     assert result.exit_code == 1 and "secret" not in result.output
@@ -213,7 +181,7 @@ def test_billion_laughs_is_refused_before_any_expansion(catalog: Path) -> None:
 
 
 def test_alias_without_anchor_is_refused(catalog: Path) -> None:
-    write(catalog, "alias", GOOD.format(id="alias") + "tags: *nothing\n")
+    write(catalog, "alias", GOOD_RECORD.format(id="alias") + "tags: *nothing\n")
     assert "alias.yaml:13:7: KB009 YAML: an alias (*nothing)" in only(catalog, "alias")
 
 
@@ -409,7 +377,7 @@ def test_sources_defined_differently_in_two_catalogs_are_reported_at_both(
     other.mkdir()
     (other / "sources.yaml").write_text(
         "seed-002-ang:\n  title: Rewritten\n  authors: [Mallory]\n  year: 2020\n", "utf-8")
-    (other / "trace-z.yaml").write_text(GOOD.format(id="trace-z"), encoding="utf-8")
+    (other / "trace-z.yaml").write_text(GOOD_RECORD.format(id="trace-z"), encoding="utf-8")
     lines = failing(catalog, catalog, other)
     assert len(lines) == 1 and lines[0].startswith(
         "other/sources.yaml:1:1: KB010 source 'seed-002-ang' is defined differently at "
@@ -427,7 +395,7 @@ def test_bad_records_registry_is_the_catalogs() -> None:
 def test_numpy_warnings_do_not_reach_stderr(catalog: Path) -> None:
     write(catalog, "div-zero", EQUALITY.format(
         id="div-zero", lhs="1 / (tr(X) - tr(X)) X", rhs="X", extra=""))
-    write(catalog, "overflow", GOOD.format(id="overflow").replace(
+    write(catalog, "overflow", GOOD_RECORD.format(id="overflow").replace(
         "expression: tr(X)", "expression: exp(1000 tr(X))").replace(
         "derivative: I(n)", "derivative: exp(1000 tr(X)) 1000 I(n)"))
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}

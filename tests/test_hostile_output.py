@@ -14,35 +14,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from kb.cli import main
 from kb.writing import SITE_MARKER
-from tests.conftest import CATALOG, PROJECT
-
-GOOD = """\
-id: {id}
-title: Gradient of a trace
-type: derivative
-expression: tr(X)
-wrt: X
-layout: denominator
-derivative: I(n)
-variables:
-  X: {{shape: [n, n]}}
-sources:
-  - ref: seed-002-ang
-    locator: "Example"
-"""
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    # A clean exit is SystemExit (click's own errors included); anything else is a traceback.
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"traceback for kb {' '.join(args)!r}: {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
+from tests.conftest import CATALOG, GOOD_RECORD, PROJECT
+from tests.conftest import run_cli as run
+from tests.conftest import write_record as write
 
 
 @pytest.fixture
@@ -51,15 +29,9 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "identities"
     (root / "traces").mkdir(parents=True)
     shutil.copy(CATALOG / "sources.yaml", root / "sources.yaml")
-    (root / "traces" / "trace-x.yaml").write_text(GOOD.format(id="trace-x"), encoding="utf-8")
+    write(root, "trace-x", GOOD_RECORD.format(id="trace-x"))
     monkeypatch.chdir(tmp_path)
     return root
-
-
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / "traces" / f"{name}.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def tree(folder: Path) -> list[str]:
@@ -85,7 +57,7 @@ def test_ids_are_validated_before_any_file_is_read(catalog: Path, command: str, 
 
 def test_show_reads_nothing_outside_the_catalog(catalog: Path, tmp_path: Path) -> None:
     (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / "x.yaml").write_text(GOOD.format(id="x"), encoding="utf-8")
+    (tmp_path / "outside" / "x.yaml").write_text(GOOD_RECORD.format(id="x"), encoding="utf-8")
     assert run("show", "../outside/x", "--root", str(catalog)).exit_code == 2
     # A well-formed id only finds files inside the catalog.
     result = run("show", "x", "--root", str(catalog))
@@ -194,8 +166,8 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)> $x$ [a](javascript:alert(2)) \\(y\
 
 
 def test_markdown_export_escapes_html_and_markdown(catalog: Path) -> None:
-    write(catalog, "evil", GOOD.format(id="evil").replace("Gradient of a trace", HOSTILE_TITLE)
-          .replace('"Example"', '"<script>alert(3)</script>"'))
+    record = GOOD_RECORD.format(id="evil").replace("Gradient of a trace", HOSTILE_TITLE)
+    write(catalog, "evil", record.replace('"Example"', '"<script>alert(3)</script>"'))
     for args in (("export", "markdown"), ("show", "evil", "--format", "markdown")):
         result = run(*args, "--root", str(catalog))
         assert result.exit_code == 0, result.output
@@ -205,7 +177,7 @@ def test_markdown_export_escapes_html_and_markdown(catalog: Path) -> None:
 
 
 def test_latex_export_keeps_titles_in_their_comment(catalog: Path) -> None:
-    write(catalog, "evil", GOOD.format(id="evil").replace(
+    write(catalog, "evil", GOOD_RECORD.format(id="evil").replace(
         "title: Gradient of a trace", 'title: "T\\n\\\\input{/etc/passwd}\\r\\\\x"'))
     result = run("export", "latex", "--root", str(catalog))
     assert result.exit_code == 0, result.output
@@ -232,7 +204,7 @@ def test_bibtex_fields_cannot_be_closed(catalog: Path) -> None:
     _add_source(catalog, 'evil:\n  title: "T}, note = {pwned\\\\"\n'
                 '  authors: ["A}, x = {y", "B \\\\} C"]\n  version: "v}{"\n  year: 2020\n'
                 '  url: "https://example.org/a"\n')  # a url with braces is refused (KB104)
-    write(catalog, "evil", GOOD.format(id="evil").replace("seed-002-ang", "evil")
+    write(catalog, "evil", GOOD_RECORD.format(id="evil").replace("seed-002-ang", "evil")
           .replace('"Example"', '"eq. 1], \\\\input{x} ["'))
     result = run("cite", "evil", "--root", str(catalog))
     assert result.exit_code == 0, result.output
@@ -249,7 +221,7 @@ def test_bibtex_fields_cannot_be_closed(catalog: Path) -> None:
 def test_bibtex_leaves_out_an_address_that_is_not_http(catalog: Path) -> None:
     _add_source(catalog, 'evil:\n  title: T\n  authors: [A]\n  year: 2020\n'
                 '  url: "javascript:alert(1)"\n')
-    write(catalog, "evil", GOOD.format(id="evil").replace("seed-002-ang", "evil"))
+    write(catalog, "evil", GOOD_RECORD.format(id="evil").replace("seed-002-ang", "evil"))
     result = run("cite", "evil", "--root", str(catalog))
     assert result.exit_code in (0, 1) and "javascript" not in result.output, result.output
 
@@ -347,7 +319,7 @@ def test_a_formula_katex_rejects_names_the_record_and_field(
         catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kb.katex import Katex, KatexError
 
-    write(catalog, "zq-record", GOOD.format(id="zq-record").replace("X", "Zq")
+    write(catalog, "zq-record", GOOD_RECORD.format(id="zq-record").replace("X", "Zq")
           .replace("tr(Zq)", "tr(Zq)"))
     real = Katex._ask
 
@@ -386,7 +358,7 @@ def test_a_formula_only_a_cheat_sheet_shows_is_traced_to_its_record(catalog: Pat
     from kb.katex import KatexError
     from kb.render.formula_fields import locate_formula
 
-    write(catalog, "other", GOOD.format(id="other").replace("X", "Y"))
+    write(catalog, "other", GOOD_RECORD.format(id="other").replace("X", "Y"))
     identities = list(load(catalog))
 
     def render(tex: str) -> None:
