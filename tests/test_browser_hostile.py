@@ -10,12 +10,9 @@ renderer's own refusal is what is tested (the schema refuses such an address too
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +21,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from tests.conftest import CATALOG, build_site
-from tests.test_browser import CHROMIUM_ARGS, QuietHandler, chromium_path
+from tests.test_browser import CHROMIUM_ARGS, chromium_path, serve
 
 FLAG = "window.kbPwned=1"
 PAYLOADS = ["<img src=x onerror=alert(1)>", f"<script>{FLAG}</script>",
@@ -145,12 +142,8 @@ def test_no_page_has_a_javascript_link(hostile_site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_url(hostile_site: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(hostile_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serve(hostile_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
