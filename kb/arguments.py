@@ -16,7 +16,7 @@ import re
 
 from kb.limits import MAX_ID_LENGTH
 
-ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+ID = r"[a-z0-9]+(-[a-z0-9]+)*"
 """A record id (the file name without ``.yaml``) and a topic folder: lowercase words joined
 by single hyphens. :mod:`kb.schema` validates records' ids with it too."""
 ID_RE = re.compile(rf"{ID}\Z")
